@@ -1,0 +1,47 @@
+package io.github.undertowstreaming;
+
+import io.github.undertowstreaming.internal.ExchangeSink;
+import io.github.undertowstreaming.internal.Messages;
+import io.undertow.server.HttpServerExchange;
+
+/**
+ * The entry point: {@link #send} hands a blocking body to an exchange and returns at once.
+ *
+ * <pre>{@code
+ * HttpHandler download = exchange -> {
+ *     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
+ *     Streaming.send(exchange, StreamingBody.ofInputStream(() -> blobs.open(id)));
+ * };
+ * }</pre>
+ */
+public final class Streaming {
+
+    private Streaming() {
+    }
+
+    /**
+     * Sends {@code body} as the response of {@code exchange}, then returns without blocking.
+     *
+     * <p>Set status and headers first. The body is opened, read and closed on the executor of
+     * the {@link StreamingOptions} that an {@link AsyncStreamingHandler} attached to the
+     * exchange ({@link StreamingOptions#defaults()} without one). A known length becomes the
+     * {@code Content-Length} unless one is set; otherwise an HTTP/1.1 response is chunked, even
+     * when the request asked to close the connection, so that a truncated body never looks
+     * complete.
+     *
+     * <p>May be called from a handler on the IO thread, from a handler on a worker (under
+     * {@code BlockingHandler}), or from any thread once the handler has dispatched; the stream
+     * starts when the handler call returns. Once this returns, the exchange belongs to the
+     * stream: do not write to it or end it.
+     *
+     * @throws IllegalStateException if a body was already sent on this exchange, if the response
+     *     has started, or if the exchange was dispatched in this same handler call; the body is
+     *     then untouched and still the caller's to close
+     */
+    public static void send(HttpServerExchange exchange, StreamingBody body) {
+        Messages.MESSAGES.checkNotNull("exchange", exchange);
+        Messages.MESSAGES.checkNotNull("body", body);
+        StreamingOptions options = exchange.getAttachment(AsyncStreamingHandler.OPTIONS);
+        ExchangeSink.send(exchange, body, options == null ? StreamingOptions.defaults() : options);
+    }
+}

@@ -1,0 +1,157 @@
+package io.github.undertowstreaming;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import io.github.undertowstreaming.internal.Bodies;
+
+/**
+ * A blocking, pull-based response body: the bytes that {@link Streaming#send} moves to the client.
+ *
+ * <p>Threading: {@link #read}, {@link #length} and {@link #close} are called on the executor of the
+ * stream (the connection's XNIO worker unless {@link StreamingOptions.Builder#executor} says
+ * otherwise), never on an IO thread, and one call at a time: a body needs no synchronization of
+ * its own. They may block; that is the point.
+ *
+ * <p>Lifecycle: the pump calls {@code read} until it returns -1, then {@code close}. On every
+ * other path (the client went away, a read failed, the executor refused the work) it calls
+ * {@code close} without reading further. {@code close} is called exactly once by the pump, and
+ * every body made by the factories here also tolerates a second call.
+ *
+ * <pre>{@code
+ * // on the IO thread: nothing blocks here; the query runs later, on a worker
+ * exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/csv");
+ * Streaming.send(exchange, StreamingBody.ofInputStream(() -> store.open(key)));
+ * }</pre>
+ *
+ * <p>The factories come in two forms. Those that take a source ({@code of(InputStream)}) use it as
+ * it is; those that take an opener ({@code ofInputStream(Callable)}) call it on the executor just
+ * before the first read, so that opening the source, often the slowest blocking call, never runs
+ * on the IO thread either.
+ */
+public interface StreamingBody extends Closeable {
+
+    /**
+     * Reads bytes into {@code dst}, blocking until at least one byte was read or the body ended.
+     *
+     * @param dst the buffer to fill from its position; it has at least one byte remaining
+     * @return the number of bytes read, at least 1, or -1 at the end of the body
+     * @throws IOException if the source failed; the pump then ends the response as the failure
+     *     contract says (500 before the first byte, an aborted connection or stream after it)
+     */
+    int read(ByteBuffer dst) throws IOException;
+
+    /**
+     * The total number of bytes this body will produce, or -1 if that is unknown. The pump asks
+     * after the first read, so a body that learns its length on opening can report it. A known
+     * length becomes the {@code Content-Length} of the response unless the handler set one.
+     */
+    default long length() {
+        return -1;
+    }
+
+    /** Releases the source. Safe to call more than once; later calls do nothing. */
+    @Override
+    void close() throws IOException;
+
+    // ---- InputStream ----
+
+    /** A body that reads {@code in} to its end, of unknown length. The body closes the stream. */
+    static StreamingBody of(InputStream in) {
+        return Bodies.inputStream(Bodies.given("in", in), -1);
+    }
+
+    /** A body that reads {@code in}, which holds exactly {@code length} bytes. */
+    static StreamingBody of(InputStream in, long length) {
+        return Bodies.inputStream(Bodies.given("in", in), length);
+    }
+
+    /** A body that opens its stream with {@code opener}, on the executor, before the first read. */
+    static StreamingBody ofInputStream(Callable<? extends InputStream> opener) {
+        return Bodies.inputStream(opener, -1);
+    }
+
+    /** As {@link #ofInputStream(Callable)}, for a stream that holds exactly {@code length} bytes. */
+    static StreamingBody ofInputStream(Callable<? extends InputStream> opener, long length) {
+        return Bodies.inputStream(opener, length);
+    }
+
+    // ---- ReadableByteChannel ----
+
+    /** A body that reads a blocking {@code channel} to its end, of unknown length. */
+    static StreamingBody of(ReadableByteChannel channel) {
+        return Bodies.channel(Bodies.given("channel", channel), -1);
+    }
+
+    /** A body that reads a blocking {@code channel}, which holds exactly {@code length} bytes. */
+    static StreamingBody of(ReadableByteChannel channel, long length) {
+        return Bodies.channel(Bodies.given("channel", channel), length);
+    }
+
+    /** A body that opens a blocking channel with {@code opener}, on the executor. */
+    static StreamingBody ofChannel(Callable<? extends ReadableByteChannel> opener) {
+        return Bodies.channel(opener, -1);
+    }
+
+    /** As {@link #ofChannel(Callable)}, for a channel that holds exactly {@code length} bytes. */
+    static StreamingBody ofChannel(Callable<? extends ReadableByteChannel> opener, long length) {
+        return Bodies.channel(opener, length);
+    }
+
+    // ---- chunks: byte[], ByteBuffer or CharSequence ----
+
+    /**
+     * A body made of the elements of {@code chunks}, each a {@code byte[]}, a {@code ByteBuffer}
+     * (read from its position to its limit, left unchanged) or a {@code CharSequence} (encoded
+     * in UTF-8). {@code hasNext} and {@code next} run on the executor, so the iterator may block,
+     * for example on a database cursor. If the iterator is {@link AutoCloseable} the body closes it.
+     */
+    static StreamingBody ofChunks(Iterator<?> chunks) {
+        return Bodies.chunks(Bodies.given("chunks", chunks), StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #ofChunks(Iterator)}, encoding {@code CharSequence} elements in {@code charset}. */
+    static StreamingBody ofChunks(Iterator<?> chunks, Charset charset) {
+        return Bodies.chunks(Bodies.given("chunks", chunks), charset);
+    }
+
+    /**
+     * As {@link #ofChunks(Iterator)}; {@code iterator()} is called on the executor before the
+     * first read, so an {@code Iterable} is itself the opener: {@code ofChunks(() -> cursor())}.
+     */
+    static StreamingBody ofChunks(Iterable<?> chunks) {
+        return Bodies.chunks(Bodies.iterating(chunks), StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #ofChunks(Iterable)}, encoding {@code CharSequence} elements in {@code charset}. */
+    static StreamingBody ofChunks(Iterable<?> chunks, Charset charset) {
+        return Bodies.chunks(Bodies.iterating(chunks), charset);
+    }
+
+    /** As {@link #ofChunks(Iterator)}, over a stream, which the body closes. */
+    static StreamingBody ofChunks(Stream<?> chunks) {
+        return Bodies.chunks(Bodies.streaming(Bodies.given("chunks", chunks)), StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #ofChunks(Stream)}, encoding {@code CharSequence} elements in {@code charset}. */
+    static StreamingBody ofChunks(Stream<?> chunks, Charset charset) {
+        return Bodies.chunks(Bodies.streaming(Bodies.given("chunks", chunks)), charset);
+    }
+
+    /**
+     * A body over the stream that {@code opener} returns; the opener runs on the executor before
+     * the first read, and the body closes the stream. For example, rows of a JDBC query mapped to
+     * CSV lines.
+     */
+    static StreamingBody ofChunkStream(Callable<? extends Stream<?>> opener, Charset charset) {
+        return Bodies.chunks(Bodies.streaming(opener), charset);
+    }
+}

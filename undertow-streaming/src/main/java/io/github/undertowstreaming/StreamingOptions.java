@@ -1,0 +1,196 @@
+package io.github.undertowstreaming;
+
+import java.util.concurrent.Executor;
+
+import io.github.undertowstreaming.internal.Messages;
+import io.undertow.attribute.ExchangeAttributes;
+import io.undertow.predicate.Predicate;
+import io.undertow.predicate.Predicates;
+import io.undertow.util.Headers;
+
+/**
+ * How streams are pumped: chunk size, read-ahead, read budget, executor, and which exchanges
+ * {@link AsyncStreamingHandler} passes straight through. Immutable and thread-safe; made by a
+ * {@link Builder}, whose setters reject a bad value at once, naming the option and the value.
+ *
+ * <pre>{@code
+ * StreamingOptions options = StreamingOptions.builder()
+ *         .readAhead(1)
+ *         .skip(Predicates.prefix("/api"))
+ *         .build();
+ * }</pre>
+ */
+public final class StreamingOptions {
+
+    /** The largest chunk size accepted: 16 MiB. */
+    public static final int MAX_CHUNK_SIZE = 16 << 20;
+
+    /** The largest read-ahead accepted, in chunks. */
+    public static final int MAX_READ_AHEAD = 64;
+
+    /**
+     * Default read-ahead: 0. A slow client then costs exactly one buffer. Read-ahead only helps
+     * when both the source and the client are slow in turns; it is an opt-in per route.
+     */
+    public static final int DEFAULT_READ_AHEAD = 0;
+
+    /**
+     * Default read budget: 1 MiB per executor turn. A hop to the back of the worker queue after
+     * every 16 KiB chunk cost a fast client two thirds of its speed in a measurement here; one
+     * hop per MiB keeps a fast stream near the speed of a blocking copy while no stream holds a
+     * worker for longer than one MiB of reading (a few hundred microseconds from memory).
+     */
+    public static final long DEFAULT_READ_BUDGET = 1 << 20;
+
+    private static final Predicate UPGRADE_REQUESTS =
+            Predicates.exists(ExchangeAttributes.requestHeader(Headers.UPGRADE));
+
+    private static final StreamingOptions DEFAULTS = new Builder().build();
+
+    private final int chunkSize;
+    private final int readAhead;
+    private final long readBudget;
+    private final Executor executor;
+    private final Predicate skip;
+
+    private StreamingOptions(Builder b) {
+        this.chunkSize = b.chunkSize;
+        this.readAhead = b.readAhead;
+        this.readBudget = b.readBudget;
+        this.executor = b.executor;
+        this.skip = b.skip;
+    }
+
+    /** The options used where no {@link AsyncStreamingHandler} attached any. */
+    public static StreamingOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.chunkSize = chunkSize;
+        b.readAhead = readAhead;
+        b.readBudget = readBudget;
+        b.executor = executor;
+        b.skip = skip;
+        return b;
+    }
+
+    /** The most bytes read per chunk; 0 means the size of the connection's pooled buffers. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** How many chunks are read while the previous one waits for the socket. */
+    public int readAhead() {
+        return readAhead;
+    }
+
+    /** How many bytes a stream reads in one executor turn before it yields the thread. */
+    public long readBudget() {
+        return readBudget;
+    }
+
+    /** Where bodies are read; null means the connection's XNIO worker. */
+    public Executor executor() {
+        return executor;
+    }
+
+    /** The exchanges that {@link AsyncStreamingHandler} passes straight through. */
+    public Predicate skip() {
+        return skip;
+    }
+
+    /** The predicate that matches requests asking for a protocol upgrade (WebSocket, h2c). */
+    public static Predicate upgradeRequests() {
+        return UPGRADE_REQUESTS;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamingOptions[chunk-size=" + (chunkSize == 0 ? "buffer" : chunkSize)
+                + ", read-ahead=" + readAhead + ", read-budget=" + readBudget
+                + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip + "]";
+    }
+
+    /** Builds {@link StreamingOptions}. Not thread-safe; each setter checks its value at once. */
+    public static final class Builder {
+        private int chunkSize;
+        private int readAhead = DEFAULT_READ_AHEAD;
+        private long readBudget = DEFAULT_READ_BUDGET;
+        private Executor executor;
+        private Predicate skip = UPGRADE_REQUESTS;
+
+        private Builder() {
+        }
+
+        /**
+         * The most bytes one read of the body may return, from 1 to {@link #MAX_CHUNK_SIZE}. By
+         * default, the size of the connection's pooled buffers (16 KiB less 20 bytes with
+         * Undertow's defaults), so that chunks are read straight into pooled buffers. A larger
+         * chunk is read into a heap buffer held by the stream for its whole life.
+         */
+        public Builder chunkSize(int bytes) {
+            if (bytes < 1 || bytes > MAX_CHUNK_SIZE) {
+                throw Messages.MESSAGES.badValue("chunk-size", "between 1 and " + MAX_CHUNK_SIZE, bytes);
+            }
+            this.chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * How many chunks are read ahead while the previous one waits for the socket, from 0 to
+         * {@link #MAX_READ_AHEAD}. Memory per stream is at most {@code 1 + readAhead} chunks.
+         */
+        public Builder readAhead(int chunks) {
+            if (chunks < 0 || chunks > MAX_READ_AHEAD) {
+                throw Messages.MESSAGES.badValue("read-ahead", "between 0 and " + MAX_READ_AHEAD, chunks);
+            }
+            this.readAhead = chunks;
+            return this;
+        }
+
+        /**
+         * How many bytes a stream may read in one turn on the executor before it goes to the back
+         * of the executor's queue, at least 1. Smaller is fairer to other work, larger is faster
+         * for a fast client.
+         */
+        public Builder readBudget(long bytes) {
+            if (bytes < 1) {
+                throw Messages.MESSAGES.badValue("read-budget", "at least 1", bytes);
+            }
+            this.readBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Where bodies are opened, read and closed. By default, the connection's XNIO worker. The
+         * executor must run tasks on its own threads, never on the caller's: the pump submits
+         * from IO threads.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Messages.MESSAGES.checkNotNull("executor", executor);
+            return this;
+        }
+
+        /**
+         * The exchanges {@link AsyncStreamingHandler} passes straight to the next handler, with no
+         * attachment and no allocation. By default, {@link #upgradeRequests()}. To keep upgrades
+         * passing through when adding a predicate, combine them:
+         * {@code Predicates.or(StreamingOptions.upgradeRequests(), Predicates.prefix("/api"))}.
+         */
+        public Builder skip(Predicate skip) {
+            this.skip = Messages.MESSAGES.checkNotNull("skip", skip);
+            return this;
+        }
+
+        public StreamingOptions build() {
+            return new StreamingOptions(this);
+        }
+    }
+}

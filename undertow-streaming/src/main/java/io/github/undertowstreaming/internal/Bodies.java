@@ -1,0 +1,314 @@
+package io.github.undertowstreaming.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import io.github.undertowstreaming.StreamingBody;
+
+/**
+ * The bodies behind the factories of {@link StreamingBody}. One base class, {@link SourceBody},
+ * holds what every adapter shares: opening the source on the first read, the length, closing
+ * exactly once, and {@code toString}; each adapter adds only how it reads.
+ */
+public final class Bodies {
+
+    /** The largest transfer array an adapter keeps to copy into a direct buffer. */
+    private static final int MAX_TRANSFER = 1 << 20;
+
+    private Bodies() {
+    }
+
+    /** An opener that returns {@code source}, checked here so the error names the argument. */
+    public static <S> Callable<S> given(String name, S source) {
+        Messages.MESSAGES.checkNotNull(name, source);
+        return () -> source;
+    }
+
+    public static StreamingBody inputStream(Callable<? extends InputStream> opener, long length) {
+        return new InputStreamBody(opener, checkLength(length));
+    }
+
+    public static StreamingBody channel(Callable<? extends ReadableByteChannel> opener, long length) {
+        return new ChannelBody(opener, checkLength(length));
+    }
+
+    public static StreamingBody chunks(Callable<? extends Iterator<?>> opener, Charset charset) {
+        Messages.MESSAGES.checkNotNull("charset", charset);
+        return new ChunksBody(opener, charset);
+    }
+
+    /** An opener that calls {@code iterable.iterator()}. */
+    public static Callable<Iterator<?>> iterating(Iterable<?> iterable) {
+        Messages.MESSAGES.checkNotNull("chunks", iterable);
+        return iterable::iterator;
+    }
+
+    /** An opener that opens a stream and iterates it; closing the iterator closes the stream. */
+    public static Callable<Iterator<?>> streaming(Callable<? extends Stream<?>> opener) {
+        Messages.MESSAGES.checkNotNull("opener", opener);
+        return () -> new StreamIterator(open(opener, "stream"));
+    }
+
+    private static long checkLength(long length) {
+        if (length < -1) {
+            throw Messages.MESSAGES.badValue("length", "-1 (unknown) or at least 0", length);
+        }
+        return length;
+    }
+
+    static <S> S open(Callable<? extends S> opener, String what) throws IOException {
+        S source;
+        try {
+            source = opener.call();
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+        if (source == null) {
+            throw Messages.MESSAGES.openerReturnedNull(what);
+        }
+        return source;
+    }
+
+    /**
+     * What every adapter shares. Not thread-safe: the pump calls one method at a time.
+     *
+     * @param <S> the source type
+     */
+    abstract static class SourceBody<S> implements StreamingBody {
+        private final Callable<? extends S> opener;
+        private final long length;
+        private final String kind;
+        private S source;
+        private boolean closed;
+
+        SourceBody(Callable<? extends S> opener, long length, String kind) {
+            this.opener = Messages.MESSAGES.checkNotNull("opener", opener);
+            this.length = length;
+            this.kind = kind;
+        }
+
+        @Override
+        public final int read(ByteBuffer dst) throws IOException {
+            if (closed) {
+                throw Messages.MESSAGES.bodyClosed(this);
+            }
+            S s = source;
+            if (s == null) {
+                s = source = open(opener, kind);
+            }
+            return read(s, dst);
+        }
+
+        abstract int read(S source, ByteBuffer dst) throws IOException;
+
+        abstract void close(S source) throws IOException;
+
+        @Override
+        public final long length() {
+            return length;
+        }
+
+        @Override
+        public final void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            S s = source;
+            source = null;
+            if (s != null) {
+                close(s);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return length < 0 ? kind + " body" : kind + " body of " + length + " bytes";
+        }
+    }
+
+    static final class InputStreamBody extends SourceBody<InputStream> {
+        /** Reused for every read into a buffer without an array (the pool's direct buffers). */
+        private byte[] transfer;
+
+        InputStreamBody(Callable<? extends InputStream> opener, long length) {
+            super(opener, length, "InputStream");
+        }
+
+        @Override
+        int read(InputStream in, ByteBuffer dst) throws IOException {
+            int pos = dst.position();
+            if (dst.hasArray()) {
+                int n = in.read(dst.array(), dst.arrayOffset() + pos, dst.remaining());
+                if (n > 0) {
+                    dst.position(pos + n);
+                }
+                return n;
+            }
+            byte[] t = transfer;
+            if (t == null) {
+                t = transfer = new byte[Math.min(dst.remaining(), MAX_TRANSFER)];
+            }
+            int n = in.read(t, 0, Math.min(t.length, dst.remaining()));
+            if (n > 0) {
+                dst.put(t, 0, n);
+            }
+            return n;
+        }
+
+        @Override
+        void close(InputStream in) throws IOException {
+            in.close();
+        }
+    }
+
+    static final class ChannelBody extends SourceBody<ReadableByteChannel> {
+        ChannelBody(Callable<? extends ReadableByteChannel> opener, long length) {
+            super(opener, length, "ReadableByteChannel");
+        }
+
+        @Override
+        int read(ReadableByteChannel channel, ByteBuffer dst) throws IOException {
+            return channel.read(dst);
+        }
+
+        @Override
+        void close(ReadableByteChannel channel) throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * Chunks of {@code byte[]}, {@code ByteBuffer} or {@code CharSequence}. A read fills the buffer
+     * from as many elements as fit, so that a source of small rows is not written a row at a time.
+     */
+    static final class ChunksBody extends SourceBody<Iterator<?>> {
+        private final CharsetEncoder encoder;
+        /** The element being copied: a byte[], a ByteBuffer or a CharBuffer; null between elements. */
+        private Object pending;
+        /** How far into {@code pending} the copy is (for byte[] and ByteBuffer). */
+        private int offset;
+        /** Whether {@code pending} chars are all encoded and only the encoder's flush is left. */
+        private boolean flushing;
+        private long index;
+
+        ChunksBody(Callable<? extends Iterator<?>> opener, Charset charset) {
+            super(opener, -1, "chunks");
+            this.encoder = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE);
+        }
+
+        @Override
+        int read(Iterator<?> chunks, ByteBuffer dst) {
+            int start = dst.position();
+            while (dst.hasRemaining()) {
+                if (pending == null) {
+                    if (!chunks.hasNext()) {
+                        break;
+                    }
+                    pending = element(chunks.next());
+                    offset = 0;
+                }
+                if (copy(dst)) {
+                    pending = null;
+                }
+            }
+            int n = dst.position() - start;
+            return n == 0 ? -1 : n;
+        }
+
+        private Object element(Object next) {
+            long i = index++;
+            if (next instanceof byte[] || next instanceof ByteBuffer) {
+                return next;
+            }
+            if (next instanceof CharSequence) {
+                encoder.reset();
+                flushing = false;
+                return CharBuffer.wrap((CharSequence) next);
+            }
+            throw Messages.MESSAGES.badChunk(i, next == null ? "null" : next.getClass().getName());
+        }
+
+        /** Copies from {@code pending} into {@code dst}; true when the element is used up. */
+        private boolean copy(ByteBuffer dst) {
+            if (pending instanceof byte[]) {
+                byte[] a = (byte[]) pending;
+                int n = Math.min(a.length - offset, dst.remaining());
+                dst.put(a, offset, n);
+                offset += n;
+                return offset == a.length;
+            }
+            if (pending instanceof ByteBuffer) {
+                ByteBuffer b = (ByteBuffer) pending;
+                int n = Math.min(b.remaining() - offset, dst.remaining());
+                dst.put(dst.position(), b, b.position() + offset, n);
+                dst.position(dst.position() + n);
+                offset += n;
+                return offset == b.remaining();
+            }
+            CharBuffer chars = (CharBuffer) pending;
+            if (!flushing) {
+                CoderResult r = encoder.encode(chars, dst, true);
+                if (r.isOverflow()) {
+                    return false;
+                }
+                flushing = true;
+            }
+            return !encoder.flush(dst).isOverflow();
+        }
+
+        @Override
+        void close(Iterator<?> chunks) throws IOException {
+            pending = null;
+            if (chunks instanceof AutoCloseable) {
+                try {
+                    ((AutoCloseable) chunks).close();
+                } catch (IOException | RuntimeException | Error e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+            }
+        }
+    }
+
+    /** Iterates a stream; closing it closes the stream. */
+    private static final class StreamIterator implements Iterator<Object>, AutoCloseable {
+        private final Stream<?> stream;
+        private final Iterator<?> iterator;
+
+        StreamIterator(Stream<?> stream) {
+            this.stream = stream;
+            this.iterator = stream.iterator();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return iterator.hasNext();
+        }
+
+        @Override
+        public Object next() {
+            return iterator.next();
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+}

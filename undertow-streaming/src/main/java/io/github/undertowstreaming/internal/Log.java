@@ -1,0 +1,46 @@
+package io.github.undertowstreaming.internal;
+
+import static org.jboss.logging.Logger.Level.DEBUG;
+import static org.jboss.logging.Logger.Level.ERROR;
+import static org.jboss.logging.Logger.Level.WARN;
+
+import org.jboss.logging.BasicLogger;
+import org.jboss.logging.Logger;
+import org.jboss.logging.annotations.Cause;
+import org.jboss.logging.annotations.LogMessage;
+import org.jboss.logging.annotations.Message;
+import org.jboss.logging.annotations.MessageLogger;
+
+/**
+ * Log messages, ids {@code UTSTREAM0001} to {@code UTSTREAM0099}. Failures of the server side
+ * (a body, an executor) go to {@code io.github.undertowstreaming}; a client that goes away is
+ * normal on the internet and goes to {@code io.github.undertowstreaming.io} at DEBUG, as
+ * Undertow's own {@code io.undertow.request.io} does.
+ */
+@MessageLogger(projectCode = "UTSTREAM", length = 4)
+public interface Log extends BasicLogger {
+
+    Log ROOT = Logger.getMessageLogger(Log.class, "io.github.undertowstreaming");
+
+    Log IO = Logger.getMessageLogger(Log.class, "io.github.undertowstreaming.io");
+
+    @LogMessage(level = ERROR)
+    @Message(id = 1, value = "%s failed before the response of %s started; responding 500")
+    void failedBeforeResponse(@Cause Throwable cause, Object body, String request);
+
+    @LogMessage(level = ERROR)
+    @Message(id = 2, value = "%s failed after %d bytes of the response of %s were sent; aborting the response so that the client sees it incomplete")
+    void failedDuringResponse(@Cause Throwable cause, Object body, long sent, String request);
+
+    @LogMessage(level = DEBUG)
+    @Message(id = 3, value = "The client of %s went away after %d bytes of %s; closing the body")
+    void clientGone(@Cause Throwable cause, String request, long sent, Object body);
+
+    @LogMessage(level = ERROR)
+    @Message(id = 4, value = "The executor refused the streaming task of %s after %d bytes; %s")
+    void rejected(@Cause Throwable cause, String request, long sent, String outcome);
+
+    @LogMessage(level = WARN)
+    @Message(id = 5, value = "Closing %s failed")
+    void closeFailed(@Cause Throwable cause, Object body);
+}

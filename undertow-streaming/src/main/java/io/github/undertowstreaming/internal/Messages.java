@@ -1,0 +1,60 @@
+package io.github.undertowstreaming.internal;
+
+import java.io.IOException;
+
+import org.jboss.logging.annotations.Message;
+import org.jboss.logging.annotations.MessageBundle;
+
+/**
+ * The exceptions this library throws, with ids {@code UTSTREAM0100} to {@code UTSTREAM0199}.
+ * Log messages ({@code UTSTREAM0001} to {@code UTSTREAM0099}) are in {@link Log}.
+ */
+@MessageBundle(projectCode = "UTSTREAM", length = 4)
+public interface Messages {
+
+    Messages MESSAGES = org.jboss.logging.Messages.getBundle(Messages.class);
+
+    @Message(id = 100, value = "%s must not be null")
+    IllegalArgumentException notNull(String name);
+
+    @Message(id = 101, value = "%s must be %s, but was %s")
+    IllegalArgumentException badValue(String name, String expected, Object value);
+
+    @Message(id = 102, value = "A streaming body was already sent on this exchange (%s); send may be called once per exchange")
+    IllegalStateException alreadySent(String request);
+
+    @Message(id = 103, value = "The response of %s has already started; Streaming.send must be called before anything is written")
+    IllegalStateException responseStarted(String request);
+
+    @Message(id = 104, value = "The exchange %s was already dispatched in this handler call; call Streaming.send from the dispatched task, or instead of dispatching")
+    IllegalStateException alreadyDispatched(String request);
+
+    @Message(id = 105, value = "%s returned 0 from read into a buffer with %d bytes remaining; a body must read at least one byte or return -1")
+    IllegalStateException readReturnedZero(Object body, int remaining);
+
+    @Message(id = 106, value = "%s produced %d bytes, more than its length of %d")
+    IOException longerThanLength(Object body, long read, long length);
+
+    @Message(id = 107, value = "%s ended after %d bytes, short of its length of %d")
+    IOException shorterThanLength(Object body, long read, long length);
+
+    @Message(id = 108, value = "The opener of a %s body returned null")
+    IOException openerReturnedNull(String kind);
+
+    @Message(id = 109, value = "%s is closed")
+    IOException bodyClosed(Object body);
+
+    @Message(id = 110, value = "Chunk %d is a %s; a chunk must be a byte[], a ByteBuffer or a CharSequence")
+    IllegalArgumentException badChunk(long index, String type);
+
+    @Message(id = 111, value = "Illegal transition of the pump from state %s: %s")
+    IllegalStateException illegalTransition(Object state, String transition);
+
+    /** Returns {@code value}, or throws {@link #notNull} naming it. */
+    default <T> T checkNotNull(String name, T value) {
+        if (value == null) {
+            throw notNull(name);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,462 @@
+package io.github.undertowstreaming.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+import io.github.undertowstreaming.StreamingBody;
+import io.undertow.connector.PooledByteBuffer;
+
+/**
+ * Moves one {@link StreamingBody} to one {@link Sink}: reads chunks on the executor, writes them
+ * without blocking, and while the sink is full holds no thread at all.
+ *
+ * <h2>Roles</h2>
+ * Two roles, each held by at most one thread at a time:
+ * <ul>
+ *   <li>The <b>reader</b> ({@link #run}, always on the executor) opens, reads and closes the
+ *       body. It fills free buffers of a small ring, at most {@code 1 + readAhead} of them, and
+ *       stops when the ring is full. After {@code readBudget} bytes in one turn it re-submits
+ *       itself to the executor, so that a fast stream shares its thread with other work.</li>
+ *   <li>The <b>writer</b> writes filled buffers in order. Whichever thread filled a buffer while
+ *       no one was writing becomes the writer (usually the reader itself, so a fast client costs
+ *       no thread hop per chunk). When the sink takes 0 bytes the writer arms the sink's write
+ *       listener and lets go of its thread ({@link Writer#ARMED}); the listener resumes it on
+ *       the IO thread ({@link #onWritable}). When the writer frees a buffer and the reader has
+ *       stopped on a full ring, the writer hands a new read to the executor.</li>
+ * </ul>
+ * The roles and the {@link State} change only under the pump's monitor; user code (the body)
+ * and the sink are called outside it. Nothing calls back into the pump on the same stack: the
+ * loops iterate, so the stack stays flat however many chunks a body has.
+ *
+ * <h2>Memory</h2>
+ * At most {@code 1 + readAhead} buffers per stream, taken from the sink's pool on first use and
+ * returned once the stream has ended and neither role is under way. No allocation per chunk.
+ *
+ * <h2>Endings</h2>
+ * The body is closed exactly once, by the reader role: at the end of the body, after a failed
+ * read, or, when a failure comes from elsewhere, by a last reader turn scheduled to close it.
+ * The sink hears of a failure exactly once ({@link Sink#fail}), never while a write is under way.
+ */
+public final class Pump implements Runnable {
+
+    /** The lifecycle of a stream. NEW -> STREAMING -> DONE, and any state but DONE -> FAILED. */
+    enum State {
+        /** Nothing read yet; the response has not started. */
+        NEW,
+        /** The first chunk was read and the response began. */
+        STREAMING,
+        /** Every byte was written and the response ended. */
+        DONE,
+        /** The body, the client or the executor failed; nothing more is read or written. */
+        FAILED
+    }
+
+    /** What the writer role is doing. */
+    enum Writer {
+        /** No thread writes and no listener is armed. */
+        IDLE,
+        /** A thread is writing. */
+        ACTIVE,
+        /** The sink was full: its write listener is armed and no thread is held. */
+        ARMED
+    }
+
+    /** What failed. */
+    public enum Failure {
+        /** The body threw, broke its contract, or did not match its length. */
+        BODY,
+        /** The client went away (a write failed, or the connection closed). */
+        CLIENT,
+        /** The executor refused a task. */
+        REJECTED
+    }
+
+    private final StreamingBody body;
+    private final Sink sink;
+    private final Executor executor;
+    private final int chunkSize;
+    private final long readBudget;
+    /** The ring; a slot is filled on first use. */
+    private final ByteBuffer[] buffers;
+    /** The pooled buffer behind each slot, or null where the slot is a heap buffer. */
+    private final PooledByteBuffer[] pooled;
+
+    // Guarded by this.
+    private State state = State.NEW;
+    private boolean reading;
+    private Writer writer = Writer.IDLE;
+    /** The oldest filled slot, and how many are filled. The reader fills slot (head + count). */
+    private int head;
+    private int count;
+    private boolean eof;
+    private Failure failure;
+    private Throwable cause;
+    private boolean reported;
+    private boolean released;
+
+    // Reader role only.
+    private long length = -1;
+    private long read;
+    private boolean bodyClosed;
+
+    // Writer role only; read when reporting a failure.
+    private volatile long sent;
+
+    /**
+     * @param chunkSize  the most bytes one read may return; 0 for the sink's buffer size
+     * @param readAhead  chunks read while the previous one waits for the sink
+     * @param readBudget bytes read on one executor turn before the reader yields its thread
+     */
+    Pump(StreamingBody body, Sink sink, Executor executor, int chunkSize, int readAhead, long readBudget) {
+        this.body = body;
+        this.sink = sink;
+        this.executor = executor;
+        this.chunkSize = chunkSize == 0 ? sink.bufferSize() : chunkSize;
+        this.readBudget = readBudget;
+        this.buffers = new ByteBuffer[1 + readAhead];
+        this.pooled = new PooledByteBuffer[1 + readAhead];
+    }
+
+    /**
+     * Starts the stream: hands the first read to the executor. Called once, on the thread that
+     * sent the body, after the handler call that sent it has returned.
+     */
+    void start() {
+        synchronized (this) {
+            if (state == State.FAILED) {
+                return; // the connection closed before the handler call returned
+            }
+            if (state != State.NEW || reading) {
+                throw Messages.MESSAGES.illegalTransition(state, "start");
+            }
+            reading = true;
+        }
+        schedule();
+    }
+
+    /** The reader role. Runs on the executor only. */
+    @Override
+    public void run() {
+        long turn = 0;
+        for (;;) {
+            int slot;
+            boolean first;
+            synchronized (this) {
+                if (state == State.FAILED || state == State.DONE || eof) {
+                    break;
+                }
+                if (count == buffers.length) {
+                    reading = false; // the writer restarts the reader when it frees a slot
+                    return;
+                }
+                if (turn >= readBudget) {
+                    slot = -1;
+                    first = false;
+                } else {
+                    slot = (head + count) % buffers.length;
+                    first = state == State.NEW;
+                }
+            }
+            if (slot < 0) {
+                schedule(); // to the back of the executor's queue; the role goes with the task
+                return;
+            }
+            if (first && sink.discardsBody()) {
+                discard();
+                return;
+            }
+            ByteBuffer buffer = buffer(slot);
+            int n;
+            try {
+                n = readChunk(buffer, first);
+                if (first) {
+                    sink.begin(n < 0 ? 0 : length);
+                }
+                if (n < 0) {
+                    closeBody();
+                }
+            } catch (Throwable t) {
+                fail(Failure.BODY, t);
+                continue; // the loop sees FAILED and closes the body
+            }
+            boolean write;
+            synchronized (this) {
+                if (state == State.FAILED) {
+                    continue;
+                }
+                if (first) {
+                    state = State.STREAMING;
+                }
+                if (n < 0) {
+                    eof = true;
+                    reading = false;
+                } else {
+                    count++;
+                    turn += n;
+                }
+                write = writer == Writer.IDLE;
+                if (write) {
+                    writer = Writer.ACTIVE;
+                }
+            }
+            if (write) {
+                write();
+            }
+            if (n < 0) {
+                return;
+            }
+        }
+        exitReader();
+    }
+
+    /** Reads one chunk into {@code buffer} and checks the body keeps its contract. */
+    private int readChunk(ByteBuffer buffer, boolean first) throws IOException {
+        buffer.clear();
+        if (buffer.capacity() > chunkSize) {
+            buffer.limit(chunkSize);
+        }
+        int n = body.read(buffer);
+        if (first) {
+            length = body.length();
+        }
+        if (n == 0) {
+            throw Messages.MESSAGES.readReturnedZero(body, buffer.remaining());
+        }
+        if (n > 0) {
+            read += n;
+            if (length >= 0 && read > length) {
+                throw Messages.MESSAGES.longerThanLength(body, read, length);
+            }
+            buffer.flip();
+        } else if (length >= 0 && read < length) {
+            throw Messages.MESSAGES.shorterThanLength(body, read, length);
+        }
+        return n;
+    }
+
+    /** HEAD: the response gets its headers and no body; the body is closed unread. */
+    private void discard() {
+        try {
+            sink.begin(body.length());
+        } catch (Throwable t) {
+            fail(Failure.BODY, t);
+            exitReader();
+            return;
+        }
+        closeBody();
+        synchronized (this) {
+            if (state != State.NEW) {
+                // a failure from elsewhere got here first and was reported
+                reading = false;
+                return;
+            }
+            state = State.DONE;
+            reading = false;
+        }
+        sink.complete();
+    }
+
+    /** The writer role. The caller has set {@code writer = ACTIVE}. */
+    private void write() {
+        for (;;) {
+            ByteBuffer buffer;
+            synchronized (this) {
+                if (state == State.FAILED) {
+                    break;
+                }
+                if (count == 0) {
+                    writer = Writer.IDLE;
+                    if (!eof) {
+                        return; // the reader is reading and will write what it reads
+                    }
+                    state = State.DONE;
+                    released = true; // eof: the reader is gone, and so is this writer
+                }
+                buffer = count == 0 ? null : buffers[head];
+            }
+            if (buffer == null) {
+                sink.complete();
+                release();
+                return;
+            }
+            try {
+                while (buffer.hasRemaining()) {
+                    int w = sink.write(buffer);
+                    if (w == 0) {
+                        synchronized (this) {
+                            if (state == State.FAILED) {
+                                break;
+                            }
+                            writer = Writer.ARMED;
+                        }
+                        sink.awaitWritable();
+                        return;
+                    }
+                    sent += w;
+                }
+            } catch (Throwable t) {
+                fail(Failure.CLIENT, t); // reported below, now that no write is under way
+                break;
+            }
+            boolean startReader = false;
+            synchronized (this) {
+                if (buffer.hasRemaining()) {
+                    break; // failed while writing; handled after the loop
+                }
+                head = (head + 1) % buffers.length;
+                count--;
+                if (!reading && !eof && state == State.STREAMING) {
+                    reading = true;
+                    startReader = true;
+                }
+            }
+            if (startReader) {
+                schedule();
+            }
+        }
+        exitWriter();
+    }
+
+    /**
+     * The sink accepts bytes again. Called by the sink's write listener, on an IO thread; it
+     * finishes the buffer that filled the sink and goes on while the sink accepts bytes.
+     */
+    void onWritable() {
+        synchronized (this) {
+            if (writer != Writer.ARMED || state == State.FAILED) {
+                return;
+            }
+            writer = Writer.ACTIVE;
+        }
+        write();
+    }
+
+    /**
+     * Fails the stream, once: later calls, and calls after the stream is done, do nothing. Called
+     * by either role, or from outside (the connection closed); never holds a write under way.
+     */
+    void fail(Failure kind, Throwable t) {
+        boolean report;
+        boolean close;
+        synchronized (this) {
+            if (state == State.DONE || state == State.FAILED) {
+                return;
+            }
+            state = State.FAILED;
+            failure = kind;
+            cause = t;
+            if (writer == Writer.ARMED) {
+                writer = Writer.IDLE;
+            }
+            report = writer == Writer.IDLE;
+            reported |= report;
+            close = !reading;
+            reading = true; // a last reader turn closes the body, or the reader under way does
+        }
+        if (report) {
+            sink.fail(kind, t, sent);
+        }
+        if (close) {
+            schedule();
+        }
+    }
+
+    /** Submits the reader; the caller holds the reader role and gives it to the task. */
+    private void schedule() {
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            fail(Failure.REJECTED, e);
+            exitReader(); // no task will run: close the body here, the one place left
+        }
+    }
+
+    private void exitReader() {
+        closeBody();
+        boolean release;
+        synchronized (this) {
+            reading = false;
+            release = takeRelease();
+        }
+        if (release) {
+            release();
+        }
+    }
+
+    private void exitWriter() {
+        boolean report;
+        boolean release;
+        Failure kind;
+        Throwable t;
+        synchronized (this) {
+            writer = Writer.IDLE;
+            report = !reported;
+            reported = true;
+            kind = failure;
+            t = cause;
+            release = takeRelease();
+        }
+        if (report) {
+            sink.fail(kind, t, sent);
+        }
+        if (release) {
+            release();
+        }
+    }
+
+    /** Whether the buffers may go back to the pool now; true once. Holds the monitor. */
+    private boolean takeRelease() {
+        if (released || reading || writer == Writer.ACTIVE
+                || (state != State.DONE && state != State.FAILED)) {
+            return false;
+        }
+        released = true;
+        return true;
+    }
+
+    private void release() {
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = null;
+            if (pooled[i] != null) {
+                pooled[i].close();
+                pooled[i] = null;
+            }
+        }
+    }
+
+    /** The buffer of a free slot, allocated on first use. Reader role only. */
+    private ByteBuffer buffer(int slot) {
+        ByteBuffer b = buffers[slot];
+        if (b == null) {
+            if (chunkSize <= sink.bufferSize()) {
+                pooled[slot] = sink.allocate();
+                b = pooled[slot].getBuffer();
+            } else {
+                b = ByteBuffer.allocate(chunkSize);
+            }
+            buffers[slot] = b;
+        }
+        return b;
+    }
+
+    private void closeBody() {
+        if (bodyClosed) {
+            return;
+        }
+        bodyClosed = true;
+        try {
+            body.close();
+        } catch (Throwable t) {
+            Log.ROOT.closeFailed(t, body);
+        }
+    }
+
+    /** For tests and logs: the state, the roles and the ring. */
+    @Override
+    public synchronized String toString() {
+        return "Pump[" + state + ", reading=" + reading + ", writer=" + writer + ", filled=" + count
+                + "/" + buffers.length + ", read=" + read + ", sent=" + sent + ", " + body + "]";
+    }
+}

@@ -1,0 +1,388 @@
+package io.github.undertowstreaming.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.undertowstreaming.StreamingBody;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.DefaultByteBufferPool;
+
+/**
+ * The pump against a sink that takes a few bytes per write and then returns 0, with real threads:
+ * a two-thread "worker" pool for reads and a one-thread "IO thread" for writability events.
+ */
+class PumpTest {
+
+    private static final int BUFFER = 64;
+
+    private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    private final ExecutorService io = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stopThreads() throws InterruptedException {
+        workers.shutdownNow();
+        io.shutdownNow();
+        assertTrue(workers.awaitTermination(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void stackDepthStaysFlatOverOneHundredThousandChunks() throws Exception {
+        int chunks = 100_000;
+        CountingBody body = new CountingBody(chunks, 16);
+        TestSink sink = new TestSink(5);
+        Pump pump = new Pump(body, sink, workers, 16, 1, 4096);
+        sink.pump = pump;
+        pump.start();
+
+        assertNull(sink.done.get(60, TimeUnit.SECONDS));
+        assertEquals(chunks * 16L, sink.received.get());
+        assertEquals(body.expectedSum, sink.sum.get());
+        assertEquals(body.minDepth.get(), body.maxDepth.get(),
+                "the read stack grew: the pump recursed somewhere between chunks");
+        assertTrue(sink.fullWrites.get() > chunks, "the sink was full at least once per chunk");
+        assertEquals(1, body.closes.get());
+    }
+
+    @Test
+    void memoryStaysWithinOnePlusReadAheadChunks() throws Exception {
+        for (int readAhead : new int[] {0, 1, 3}) {
+            CountingBody body = new CountingBody(2_000, BUFFER);
+            TestSink sink = new TestSink(7);
+            Pump pump = new Pump(body, sink, workers, 0, readAhead, 1 << 20);
+            sink.pump = pump;
+            pump.start();
+
+            assertNull(sink.done.get(60, TimeUnit.SECONDS));
+            assertEquals(2_000L * BUFFER, sink.received.get());
+            assertTrue(sink.maxOutstanding.get() <= 1 + readAhead,
+                    "read-ahead " + readAhead + " held " + sink.maxOutstanding.get() + " buffers");
+            awaitZero(sink.outstanding, "buffers still held after the stream ended");
+            assertEquals(1, body.closes.get());
+        }
+    }
+
+    @Test
+    void readAheadFillsTheRingWhileTheSinkIsFull() throws Exception {
+        CountingBody body = new CountingBody(200, BUFFER);
+        TestSink sink = new TestSink(1); // one byte a write: the sink is always the bottleneck
+        Pump pump = new Pump(body, sink, workers, 0, 3, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertNull(sink.done.get(60, TimeUnit.SECONDS));
+        assertEquals(4, sink.maxOutstanding.get(), "read-ahead 3 should have used all four buffers");
+    }
+
+    @Test
+    void theBodyIsClosedExactlyOnceWhenAReadFails() throws Exception {
+        CountingBody body = new CountingBody(1_000, BUFFER);
+        body.failAt = 10;
+        TestSink sink = new TestSink(7);
+        Pump pump = new Pump(body, sink, workers, 0, 1, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        Throwable cause = sink.failed.get(10, TimeUnit.SECONDS);
+        assertEquals("read 10 failed", cause.getMessage());
+        assertEquals(Pump.Failure.BODY, sink.failure.get());
+        body.awaitClosed();
+        awaitZero(sink.outstanding, "buffers still held after the failure");
+        assertEquals(1, body.closes.get());
+        assertEquals(10, body.reads.get() - 1, "no read after the failing one");
+        assertEquals(1, sink.failures.get());
+    }
+
+    @Test
+    void theBodyIsClosedExactlyOnceWhenTheClientGoesAway() throws Exception {
+        CountingBody body = new CountingBody(Integer.MAX_VALUE, BUFFER);
+        TestSink sink = new TestSink(7);
+        sink.failAfter = 10_000;
+        Pump pump = new Pump(body, sink, workers, 0, 2, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertInstanceOf(IOException.class, sink.failed.get(10, TimeUnit.SECONDS));
+        assertEquals(Pump.Failure.CLIENT, sink.failure.get());
+        body.awaitClosed();
+        int readsAtClose = body.readsAtClose.get();
+        awaitZero(sink.outstanding, "buffers still held after the client went away");
+        assertEquals(readsAtClose, body.reads.get(), "read after close");
+        assertEquals(1, body.closes.get());
+        assertEquals(1, sink.failures.get());
+    }
+
+    @Test
+    void aFailureFromOutsideWhileWaitingForTheSocketClosesTheBody() throws Exception {
+        CountingBody body = new CountingBody(Integer.MAX_VALUE, BUFFER);
+        TestSink sink = new TestSink(7);
+        sink.stallAfter = 1_000; // then never writable again, like a client that stopped reading
+        Pump pump = new Pump(body, sink, workers, 0, 0, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertTrue(sink.stalled.await(10, TimeUnit.SECONDS));
+        pump.fail(Pump.Failure.CLIENT, new IOException("connection closed"));
+
+        body.awaitClosed();
+        awaitZero(sink.outstanding, "buffers still held");
+        assertEquals(1, body.closes.get());
+        assertEquals(1, sink.failures.get());
+        pump.fail(Pump.Failure.BODY, new IOException("late"));
+        assertEquals(1, sink.failures.get(), "a second failure is not reported");
+    }
+
+    @Test
+    void anExecutorThatRejectsGetsTheStreamFailedAndTheBodyClosed() throws Exception {
+        CountingBody body = new CountingBody(10, BUFFER);
+        TestSink sink = new TestSink(7);
+        Pump pump = new Pump(body, sink, task -> {
+            throw new RejectedExecutionException("full");
+        }, 0, 0, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertInstanceOf(RejectedExecutionException.class, sink.failed.get(1, TimeUnit.SECONDS));
+        assertEquals(Pump.Failure.REJECTED, sink.failure.get());
+        assertEquals(0, body.reads.get());
+        assertEquals(1, body.closes.get());
+    }
+
+    @Test
+    void aBodyShorterThanItsLengthFails() throws Exception {
+        CountingBody body = new CountingBody(3, BUFFER);
+        body.length = 4L * BUFFER;
+        TestSink sink = new TestSink(1000);
+        Pump pump = new Pump(body, sink, workers, 0, 0, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        Throwable cause = sink.failed.get(10, TimeUnit.SECONDS);
+        assertTrue(cause.getMessage().contains("ended after 192 bytes, short of its length of 256"), cause.getMessage());
+        assertEquals(Pump.Failure.BODY, sink.failure.get());
+        body.awaitClosed();
+        assertEquals(1, body.closes.get());
+    }
+
+    @Test
+    void aFastStreamYieldsItsThreadAfterEachReadBudget() throws Exception {
+        AtomicInteger submissions = new AtomicInteger();
+        CountingBody body = new CountingBody(1_000, BUFFER);
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        Pump pump = new Pump(body, sink, task -> {
+            submissions.incrementAndGet();
+            workers.execute(task);
+        }, 0, 0, 10L * BUFFER);
+        sink.pump = pump;
+        pump.start();
+
+        assertNull(sink.done.get(10, TimeUnit.SECONDS));
+        assertEquals(0, sink.fullWrites.get());
+        assertEquals(1 + 100, submissions.get(), "the start, then one turn per 10 chunks");
+    }
+
+    private static void awaitZero(AtomicInteger value, String message) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (value.get() != 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(message + ": " + value.get());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** {@code chunks} reads of {@code size} bytes each; byte i of the body is i % 251. */
+    private static final class CountingBody implements StreamingBody {
+        final int chunks;
+        final int size;
+        final long expectedSum;
+        final AtomicInteger reads = new AtomicInteger();
+        final AtomicInteger closes = new AtomicInteger();
+        final AtomicInteger readsAtClose = new AtomicInteger(-1);
+        final AtomicInteger minDepth = new AtomicInteger(Integer.MAX_VALUE);
+        final AtomicInteger maxDepth = new AtomicInteger();
+        final CountDownLatch closed = new CountDownLatch(1);
+        volatile int failAt = -1;
+        volatile long length = -1;
+        private long offset;
+
+        CountingBody(int chunks, int size) {
+            this.chunks = chunks;
+            this.size = size;
+            long sum = 0;
+            long total = (long) chunks * size;
+            if (chunks != Integer.MAX_VALUE) {
+                for (long i = 0; i < total; i++) {
+                    sum += i % 251;
+                }
+            }
+            this.expectedSum = sum;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int r = reads.getAndIncrement();
+            int depth = StackWalker.getInstance().walk(s -> (int) s.count());
+            minDepth.accumulateAndGet(depth, Math::min);
+            maxDepth.accumulateAndGet(depth, Math::max);
+            if (closes.get() > 0) {
+                throw new AssertionError("read after close");
+            }
+            if (r == failAt) {
+                throw new IOException("read " + r + " failed");
+            }
+            if (r >= chunks) {
+                return -1;
+            }
+            int n = Math.min(size, dst.remaining());
+            for (int i = 0; i < n; i++) {
+                dst.put((byte) (offset++ % 251));
+            }
+            return n;
+        }
+
+        @Override
+        public long length() {
+            return length;
+        }
+
+        @Override
+        public void close() {
+            readsAtClose.set(reads.get());
+            closes.incrementAndGet();
+            closed.countDown();
+        }
+
+        void awaitClosed() throws InterruptedException {
+            assertTrue(closed.await(10, TimeUnit.SECONDS), "the body was not closed");
+        }
+    }
+
+    /** Takes at most {@code perWrite} bytes a write, then 0 on the next write; writable again on the IO thread. */
+    private final class TestSink implements Sink {
+        final int perWrite;
+        final DefaultByteBufferPool pool = new DefaultByteBufferPool(false, BUFFER, 8, 0);
+        final AtomicInteger outstanding = new AtomicInteger();
+        final AtomicInteger maxOutstanding = new AtomicInteger();
+        final AtomicLong received = new AtomicLong();
+        final AtomicLong sum = new AtomicLong();
+        final AtomicInteger fullWrites = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+        final AtomicReference<Pump.Failure> failure = new AtomicReference<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        final CountDownLatch stalled = new CountDownLatch(1);
+        volatile long failAfter = Long.MAX_VALUE;
+        volatile long stallAfter = Long.MAX_VALUE;
+        volatile Pump pump;
+        private boolean full;
+        private long position;
+
+        TestSink(int perWrite) {
+            this.perWrite = perWrite;
+        }
+
+        @Override
+        public int bufferSize() {
+            return BUFFER;
+        }
+
+        @Override
+        public PooledByteBuffer allocate() {
+            PooledByteBuffer delegate = pool.allocate();
+            maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
+            return new PooledByteBuffer() {
+                private boolean open = true;
+
+                @Override
+                public ByteBuffer getBuffer() {
+                    return delegate.getBuffer();
+                }
+
+                @Override
+                public void close() {
+                    if (open) {
+                        open = false;
+                        outstanding.decrementAndGet();
+                        delegate.close();
+                    }
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return open;
+                }
+            };
+        }
+
+        @Override
+        public boolean discardsBody() {
+            return false;
+        }
+
+        @Override
+        public void begin(long length) {
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            if (received.get() >= failAfter) {
+                throw new IOException("Broken pipe");
+            }
+            if (full || received.get() >= stallAfter) {
+                full = false;
+                fullWrites.incrementAndGet();
+                return 0;
+            }
+            int n = Math.min(perWrite, src.remaining());
+            for (int i = 0; i < n; i++) {
+                byte b = src.get();
+                if (b != (byte) (position % 251)) {
+                    throw new AssertionError("byte " + position + " is " + b);
+                }
+                sum.addAndGet(b & 0xff);
+                position++;
+            }
+            received.addAndGet(n);
+            full = src.hasRemaining() || perWrite < Integer.MAX_VALUE;
+            return n;
+        }
+
+        @Override
+        public void awaitWritable() {
+            if (received.get() >= stallAfter) {
+                stalled.countDown();
+                return;
+            }
+            io.execute(pump::onWritable);
+        }
+
+        @Override
+        public void complete() {
+            done.complete(null);
+        }
+
+        @Override
+        public void fail(Pump.Failure kind, Throwable cause, long sent) {
+            failures.incrementAndGet();
+            failure.set(kind);
+            failed.complete(cause);
+        }
+    }
+}

@@ -126,13 +126,19 @@ public interface StreamingBody extends Closeable {
     /**
      * As {@link #ofChunks(Iterator)}; {@code iterator()} is called on the executor before the
      * first read, so an {@code Iterable} is itself the opener: {@code ofChunks(() -> cursor())}.
+     *
+     * @param <T> the element type, so that a lambda returning any {@code Iterator} fits
      */
-    static StreamingBody ofChunks(Iterable<?> chunks) {
+    static <T> StreamingBody ofChunks(Iterable<T> chunks) {
         return Bodies.chunks(Bodies.iterating(chunks), StandardCharsets.UTF_8);
     }
 
-    /** As {@link #ofChunks(Iterable)}, encoding {@code CharSequence} elements in {@code charset}. */
-    static StreamingBody ofChunks(Iterable<?> chunks, Charset charset) {
+    /**
+     * As {@link #ofChunks(Iterable)}, encoding {@code CharSequence} elements in {@code charset}.
+     *
+     * @param <T> the element type
+     */
+    static <T> StreamingBody ofChunks(Iterable<T> chunks, Charset charset) {
         return Bodies.chunks(Bodies.iterating(chunks), charset);
     }
 

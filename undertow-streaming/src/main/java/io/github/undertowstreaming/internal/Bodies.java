@@ -25,6 +25,9 @@ public final class Bodies {
     /** The largest transfer array an adapter keeps to copy into a direct buffer. */
     private static final int MAX_TRANSFER = 1 << 20;
 
+    /** Room for the bytes of any one character in any charset, with margin. */
+    private static final int SPILL = 16;
+
     private Bodies() {
     }
 
@@ -202,6 +205,10 @@ public final class Bodies {
         private int offset;
         /** Whether {@code pending} chars are all encoded and only the encoder's flush is left. */
         private boolean flushing;
+        /** Whether {@code pending} chars are encoded and flushed (the spill may still hold some). */
+        private boolean encoded;
+        /** Encoded bytes of a character that did not fit in the caller's buffer. */
+        private ByteBuffer spill;
         private long index;
 
         ChunksBody(Callable<? extends Iterator<?>> opener, Charset charset) {
@@ -238,6 +245,7 @@ public final class Bodies {
             if (next instanceof CharSequence) {
                 encoder.reset();
                 flushing = false;
+                encoded = false;
                 return CharBuffer.wrap((CharSequence) next);
             }
             throw Messages.MESSAGES.badChunk(i, next == null ? "null" : next.getClass().getName());
@@ -260,15 +268,51 @@ public final class Bodies {
                 offset += n;
                 return offset == b.remaining();
             }
-            CharBuffer chars = (CharBuffer) pending;
-            if (!flushing) {
-                CoderResult r = encoder.encode(chars, dst, true);
-                if (r.isOverflow()) {
-                    return false;
+            return copyChars((CharBuffer) pending, dst);
+        }
+
+        /**
+         * Encodes into {@code dst}; where {@code dst} has too little room left for a whole
+         * character, into the spill buffer first, so that a character can straddle two reads.
+         */
+        private boolean copyChars(CharBuffer chars, ByteBuffer dst) {
+            boolean viaSpill = dst.remaining() < SPILL;
+            for (;;) {
+                if (spill != null && spill.hasRemaining()) {
+                    int n = Math.min(spill.remaining(), dst.remaining());
+                    dst.put(dst.position(), spill, spill.position(), n);
+                    dst.position(dst.position() + n);
+                    spill.position(spill.position() + n);
+                    if (spill.hasRemaining()) {
+                        return false;
+                    }
                 }
-                flushing = true;
+                if (encoded) {
+                    return true;
+                }
+                ByteBuffer target = viaSpill ? spill() : dst;
+                int before = target.position();
+                CoderResult r = flushing ? encoder.flush(target) : encoder.encode(chars, target, true);
+                if (viaSpill) {
+                    target.flip();
+                }
+                if (r.isUnderflow()) {
+                    encoded = flushing;
+                    flushing = true;
+                } else if (!viaSpill) {
+                    if (target.position() != before) {
+                        return false; // dst is full; the next read goes on from here
+                    }
+                    viaSpill = true;
+                }
             }
-            return !encoder.flush(dst).isOverflow();
+        }
+
+        private ByteBuffer spill() {
+            if (spill == null) {
+                spill = ByteBuffer.allocate(SPILL);
+            }
+            return spill.clear();
         }
 
         @Override

@@ -1,0 +1,164 @@
+package io.github.undertowstreaming;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/** The adapters, read as the pump reads them: into small direct buffers, one call at a time. */
+class StreamingBodyTest {
+
+    private static byte[] drain(StreamingBody body, int bufferSize) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(bufferSize);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (;;) {
+            buf.clear();
+            int n = body.read(buf);
+            if (n < 0) {
+                break;
+            }
+            assertTrue(n > 0, "a read returns at least one byte or -1");
+            assertEquals(n, buf.position());
+            buf.flip();
+            byte[] b = new byte[n];
+            buf.get(b);
+            out.write(b);
+        }
+        body.close();
+        return out.toByteArray();
+    }
+
+    @Test
+    void anInputStreamIsReadThroughADirectBufferAndClosed() throws IOException {
+        byte[] data = new byte[100_000];
+        Arrays.fill(data, (byte) 7);
+        AtomicBoolean closed = new AtomicBoolean();
+        InputStream in = new ByteArrayInputStream(data) {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        StreamingBody body = StreamingBody.of(in, data.length);
+
+        assertEquals(data.length, body.length());
+        assertArrayEquals(data, drain(body, 777));
+        assertTrue(closed.get());
+    }
+
+    @Test
+    void anOpenerRunsOnTheFirstReadAndNeverIfTheBodyIsClosedFirst() throws IOException {
+        AtomicInteger opened = new AtomicInteger();
+        StreamingBody read = StreamingBody.ofInputStream(() -> {
+            opened.incrementAndGet();
+            return new ByteArrayInputStream(new byte[] {1, 2, 3});
+        });
+        assertEquals(0, opened.get());
+        assertArrayEquals(new byte[] {1, 2, 3}, drain(read, 2));
+        assertEquals(1, opened.get());
+
+        StreamingBody unread = StreamingBody.ofInputStream(() -> {
+            opened.incrementAndGet();
+            return new ByteArrayInputStream(new byte[0]);
+        });
+        unread.close();
+        unread.close();
+        assertEquals(1, opened.get());
+    }
+
+    @Test
+    void aChannelIsReadToItsEnd() throws IOException {
+        byte[] data = "channel bytes".getBytes(StandardCharsets.US_ASCII);
+        assertArrayEquals(data, drain(StreamingBody.of(Channels.newChannel(new ByteArrayInputStream(data))), 4));
+    }
+
+    @Test
+    void chunksOfEveryKindAreCopiedAcrossBufferBoundariesAndByteBuffersAreLeftAsTheyWere() throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap("-buffer-".getBytes(StandardCharsets.US_ASCII));
+        buffer.position(1).limit(7);
+        List<Object> chunks = List.of("héllo", new byte[] {'!', '!'}, buffer, new StringBuilder("€nd"), new byte[0]);
+
+        byte[] out = drain(StreamingBody.ofChunks(chunks), 3);
+
+        assertEquals("héllo!!buffer€nd", new String(out, StandardCharsets.UTF_8));
+        assertEquals(1, buffer.position());
+        assertEquals(7, buffer.limit());
+    }
+
+    @Test
+    void aCharacterWiderThanTheRoomLeftStraddlesTwoReads() throws IOException {
+        String text = "a€😀é\u00ff";
+        for (int size = 1; size <= 20; size++) {
+            assertArrayEquals(text.getBytes(StandardCharsets.UTF_8),
+                    drain(StreamingBody.ofChunks(List.of(text.substring(0, 2), text.substring(2))), size),
+                    "buffer of " + size);
+        }
+    }
+
+    @Test
+    void chunksInAnotherCharsetAreEncodedInIt() throws IOException {
+        byte[] out = drain(StreamingBody.ofChunks(List.of("ü", "ß"), StandardCharsets.ISO_8859_1), 1);
+        assertArrayEquals(new byte[] {(byte) 0xfc, (byte) 0xdf}, out);
+    }
+
+    @Test
+    void aChunkOfAnotherTypeFailsTheReadNamingItsIndexAndType() {
+        StreamingBody body = StreamingBody.ofChunks(List.of("ok", 42));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> drain(body, 16));
+        assertEquals("UTSTREAM0110: Chunk 1 is a java.lang.Integer; a chunk must be a byte[], a ByteBuffer or a CharSequence",
+                e.getMessage());
+    }
+
+    @Test
+    void aStreamOfChunksIsClosedWithTheBody() throws IOException {
+        AtomicBoolean closed = new AtomicBoolean();
+        StreamingBody body = StreamingBody.ofChunkStream(
+                () -> Stream.of("a", "b").onClose(() -> closed.set(true)), StandardCharsets.UTF_8);
+        assertArrayEquals("ab".getBytes(StandardCharsets.US_ASCII), drain(body, 8));
+        assertTrue(closed.get());
+    }
+
+    @Test
+    void aLambdaReturningAnyIteratorIsAnIterableBody() throws IOException {
+        StreamingBody body = StreamingBody.ofChunks(() -> List.of("x", "y").iterator());
+        assertArrayEquals("xy".getBytes(StandardCharsets.US_ASCII), drain(body, 8));
+    }
+
+    @Test
+    void aReadAfterCloseFailsAndBadArgumentsAreNamed() throws IOException {
+        StreamingBody body = StreamingBody.of(new ByteArrayInputStream(new byte[1]));
+        body.close();
+        IOException e = assertThrows(IOException.class, () -> body.read(ByteBuffer.allocate(1)));
+        assertEquals("UTSTREAM0109: InputStream body is closed", e.getMessage());
+
+        assertEquals("UTSTREAM0100: in must not be null",
+                assertThrows(IllegalArgumentException.class, () -> StreamingBody.of((InputStream) null)).getMessage());
+        assertEquals("UTSTREAM0101: length must be -1 (unknown) or at least 0, but was -2",
+                assertThrows(IllegalArgumentException.class,
+                        () -> StreamingBody.of(new ByteArrayInputStream(new byte[0]), -2)).getMessage());
+    }
+
+    @Test
+    void anOpenerThatReturnsNullFailsTheFirstRead() {
+        StreamingBody body = StreamingBody.ofInputStream(() -> null);
+        IOException e = assertThrows(IOException.class, () -> body.read(ByteBuffer.allocate(1)));
+        assertEquals("UTSTREAM0108: The opener of a InputStream body returned null", e.getMessage());
+        assertFalse(e.getMessage().isEmpty());
+    }
+}

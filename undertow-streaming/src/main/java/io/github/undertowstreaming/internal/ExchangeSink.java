@@ -166,7 +166,9 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     @Override
     public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
         try {
-            pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
+            if (!pump.isFinished()) {
+                pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
+            }
         } finally {
             nextListener.proceed();
         }

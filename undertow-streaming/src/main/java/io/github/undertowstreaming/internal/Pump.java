@@ -363,6 +363,11 @@ public final class Pump implements Runnable {
         }
     }
 
+    /** Whether the stream is done or failed. */
+    synchronized boolean isFinished() {
+        return state == State.DONE || state == State.FAILED;
+    }
+
     /** Submits the reader; the caller holds the reader role and gives it to the task. */
     private void schedule() {
         try {

@@ -1,5 +1,6 @@
 package io.github.undertowstreaming;
 
+import io.github.undertowstreaming.internal.Counters;
 import io.github.undertowstreaming.internal.ExchangeSink;
 import io.github.undertowstreaming.internal.Messages;
 import io.undertow.server.HttpServerExchange;
@@ -41,7 +42,61 @@ public final class Streaming {
     public static void send(HttpServerExchange exchange, StreamingBody body) {
         Messages.MESSAGES.checkNotNull("exchange", exchange);
         Messages.MESSAGES.checkNotNull("body", body);
+        ExchangeSink.send(exchange, body, options(exchange));
+    }
+
+    /**
+     * The options {@link #send} uses for {@code exchange}: those an {@link AsyncStreamingHandler}
+     * attached, or {@link StreamingOptions#defaults()}.
+     */
+    public static StreamingOptions options(HttpServerExchange exchange) {
         StreamingOptions options = exchange.getAttachment(AsyncStreamingHandler.OPTIONS);
-        ExchangeSink.send(exchange, body, options == null ? StreamingOptions.defaults() : options);
+        return options == null ? StreamingOptions.defaults() : options;
+    }
+
+    /** A snapshot of the process-wide stream counters. Cheap; safe from any thread. */
+    public static Stats stats() {
+        return new Stats(Counters.started(), Counters.finished(), Counters.failed(), Counters.bytesSent());
+    }
+
+    /** Stream counters, as {@link #stats()} read them. The counts are read one after another. */
+    public static final class Stats {
+        private final long started;
+        private final long finished;
+        private final long failed;
+        private final long bytesSent;
+
+        Stats(long started, long finished, long failed, long bytesSent) {
+            this.started = started;
+            this.finished = finished;
+            this.failed = failed;
+            this.bytesSent = bytesSent;
+        }
+
+        /** Streams sent and not yet finished or failed. */
+        public long inFlight() {
+            return Math.max(0, started - finished - failed);
+        }
+
+        /** Streams whose every byte was written. */
+        public long finished() {
+            return finished;
+        }
+
+        /** Streams that failed: the body, the client, or the executor. */
+        public long failed() {
+            return failed;
+        }
+
+        /** Body bytes written to responses. */
+        public long bytesSent() {
+            return bytesSent;
+        }
+
+        @Override
+        public String toString() {
+            return "Stats[inFlight=" + inFlight() + ", finished=" + finished + ", failed=" + failed
+                    + ", bytesSent=" + bytesSent + "]";
+        }
     }
 }

@@ -117,6 +117,7 @@ public final class Pump implements Runnable {
         this.readBudget = readBudget;
         this.buffers = new ByteBuffer[1 + readAhead];
         this.pooled = new PooledByteBuffer[1 + readAhead];
+        Counters.STARTED.increment();
     }
 
     /**
@@ -253,6 +254,7 @@ public final class Pump implements Runnable {
                 return;
             }
             state = State.DONE;
+            Counters.FINISHED.increment();
             reading = false;
         }
         sink.complete();
@@ -272,6 +274,7 @@ public final class Pump implements Runnable {
                         return; // the reader is reading and will write what it reads
                     }
                     state = State.DONE;
+                    Counters.FINISHED.increment();
                     released = true; // eof: the reader is gone, and so is this writer
                 }
                 buffer = count == 0 ? null : buffers[head];
@@ -295,6 +298,7 @@ public final class Pump implements Runnable {
                         return;
                     }
                     sent += w;
+                    Counters.BYTES_SENT.add(w);
                 }
             } catch (Throwable t) {
                 fail(Failure.CLIENT, t); // reported below, now that no write is under way
@@ -345,6 +349,7 @@ public final class Pump implements Runnable {
                 return;
             }
             state = State.FAILED;
+            Counters.FAILED.increment();
             failure = kind;
             cause = t;
             if (writer == Writer.ARMED) {

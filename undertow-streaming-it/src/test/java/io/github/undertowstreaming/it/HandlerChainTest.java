@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.StreamingOptions;
-import io.github.undertowstreaming.it.support.Pattern;
+import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.PatternRoute;
 import io.github.undertowstreaming.it.support.TestServer;
 import io.undertow.Handlers;

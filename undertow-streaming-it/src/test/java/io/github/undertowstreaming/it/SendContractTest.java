@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.Streaming;
 import io.github.undertowstreaming.StreamingBody;
-import io.github.undertowstreaming.it.support.Pattern;
+import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.RawHttp;
 import io.github.undertowstreaming.it.support.TestServer;
 import io.undertow.Handlers;

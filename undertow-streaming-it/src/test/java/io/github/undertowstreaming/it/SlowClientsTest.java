@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.xnio.Options;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
-import io.github.undertowstreaming.it.support.Pattern;
+import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.PatternRoute;
 import io.github.undertowstreaming.it.support.SlowReader;
 import io.github.undertowstreaming.it.support.TestServer;

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
-import io.github.undertowstreaming.it.support.Pattern;
+import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.PatternRoute;
 import io.github.undertowstreaming.it.support.TestServer;
 import io.github.undertowstreaming.it.support.Tls;

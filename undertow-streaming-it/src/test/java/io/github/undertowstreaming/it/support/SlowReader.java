@@ -1,5 +1,6 @@
 package io.github.undertowstreaming.it.support;
 
+import io.github.undertowstreaming.demo.Pattern;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;

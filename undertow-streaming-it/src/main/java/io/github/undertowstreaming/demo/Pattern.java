@@ -1,4 +1,4 @@
-package io.github.undertowstreaming.it.support;
+package io.github.undertowstreaming.demo;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The test body: byte {@code i} is {@code i % 251}, so any lost, repeated or reordered byte shows.
- * Bodies are checked by SHA-256, never held in memory.
+ * The body of the demo, the benchmark and the tests: byte {@code i} is {@code i % 251}, so any
+ * lost, repeated or reordered byte shows. Bodies are checked by SHA-256, never held in memory.
  */
 public final class Pattern {
 

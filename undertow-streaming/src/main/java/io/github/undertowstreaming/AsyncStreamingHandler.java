@@ -1,8 +1,14 @@
 package io.github.undertowstreaming;
 
+import java.util.Map;
+import java.util.Set;
+
 import io.github.undertowstreaming.internal.Messages;
+import io.github.undertowstreaming.internal.OptionsText;
+import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.builder.HandlerBuilder;
 import io.undertow.util.AttachmentKey;
 
 /**
@@ -10,24 +16,32 @@ import io.undertow.util.AttachmentKey;
  * upgrades) go straight to the next handler, untouched; every other exchange gets the
  * {@link StreamingOptions} that {@link Streaming#send} will use. Put it first in the chain.
  *
+ * <p>Three ways to wire it:
  * <pre>{@code
- * Undertow.builder()
- *         .addHttpListener(8080, "127.0.0.1")
- *         .setHandler(new AsyncStreamingHandler(routes, StreamingOptions.defaults()))
- *         .build().start();
+ * // in code
+ * HttpHandler root = AsyncStreamingHandler.wrap(routes);
+ *
+ * // in Undertow's predicate language (undertow-handlers.conf, WildFly's expression-filter)
+ * path-prefix('/downloads') -> async-streaming(chunk-size=65536, read-ahead=1)
+ *
+ * // as WildFly's custom-filter: class-name=io.github.undertowstreaming.AsyncStreamingHandler,
+ * // parameters={chunkSize=65536, readAhead=1, skip="path-prefix(/api)"}
  * }</pre>
  *
- * <p>Called on the IO thread (or wherever the chain runs); never blocks and holds no state
- * across requests.
+ * <p>{@code handleRequest} runs wherever the chain runs (normally the IO thread) and never
+ * blocks. The String setters exist for WildFly's {@code custom-filter}, which calls them once,
+ * right after the constructor and before the first request; they check their value as the
+ * builder does.
  */
 public final class AsyncStreamingHandler implements HttpHandler {
 
     static final AttachmentKey<StreamingOptions> OPTIONS = AttachmentKey.create(StreamingOptions.class);
 
     private final HttpHandler next;
-    private final StreamingOptions options;
+    /** Final but for the custom-filter setters, which run before the first request. */
+    private volatile StreamingOptions options;
 
-    /** With {@link StreamingOptions#defaults()}. */
+    /** With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls. */
     public AsyncStreamingHandler(HttpHandler next) {
         this(next, StreamingOptions.defaults());
     }
@@ -37,13 +51,24 @@ public final class AsyncStreamingHandler implements HttpHandler {
         this.options = Messages.MESSAGES.checkNotNull("options", options);
     }
 
+    /** {@code next}, wrapped with the default options. */
+    public static AsyncStreamingHandler wrap(HttpHandler next) {
+        return new AsyncStreamingHandler(next);
+    }
+
+    /** {@code next}, wrapped with {@code options}. */
+    public static AsyncStreamingHandler wrap(StreamingOptions options, HttpHandler next) {
+        return new AsyncStreamingHandler(next, options);
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (options.skip().resolve(exchange)) {
+        StreamingOptions o = options;
+        if (o.skip().resolve(exchange)) {
             next.handleRequest(exchange);
             return;
         }
-        exchange.putAttachment(OPTIONS, options);
+        exchange.putAttachment(OPTIONS, o);
         next.handleRequest(exchange);
     }
 
@@ -55,8 +80,83 @@ public final class AsyncStreamingHandler implements HttpHandler {
         return options;
     }
 
+    /** custom-filter parameter {@code skip}: a predicate in Undertow's predicate language. */
+    public void setSkip(String predicate) {
+        set("skip", predicate);
+    }
+
+    /** custom-filter parameter {@code chunkSize}, as {@link StreamingOptions.Builder#chunkSize}. */
+    public void setChunkSize(String bytes) {
+        set("chunk-size", bytes);
+    }
+
+    /** custom-filter parameter {@code readAhead}, as {@link StreamingOptions.Builder#readAhead}. */
+    public void setReadAhead(String chunks) {
+        set("read-ahead", chunks);
+    }
+
+    /** custom-filter parameter {@code readBudget}, as {@link StreamingOptions.Builder#readBudget}. */
+    public void setReadBudget(String bytes) {
+        set("read-budget", bytes);
+    }
+
+    private void set(String name, String value) {
+        options = OptionsText.apply(options.toBuilder(), name, value).build();
+    }
+
+    /** The handler in the predicate language: parsing this text gives the same handler back. */
     @Override
     public String toString() {
-        return "async-streaming(" + options + ")";
+        return OptionsText.format(options);
+    }
+
+    /**
+     * {@code async-streaming}, for Undertow's predicate language: parameters {@code skip}
+     * (predicate text, also the default parameter), {@code chunk-size}, {@code read-ahead} and
+     * {@code read-budget}. A bad value fails when the text is parsed, naming the parameter.
+     */
+    public static final class Builder implements HandlerBuilder {
+
+        @Override
+        public String name() {
+            return OptionsText.NAME;
+        }
+
+        @Override
+        public Map<String, Class<?>> parameters() {
+            return OptionsText.PARAMETERS;
+        }
+
+        @Override
+        public Set<String> requiredParameters() {
+            return Set.of();
+        }
+
+        @Override
+        public String defaultParameter() {
+            return "skip";
+        }
+
+        @Override
+        public HandlerWrapper build(Map<String, Object> config) {
+            StreamingOptions.Builder b = StreamingOptions.builder();
+            for (Map.Entry<String, Object> e : config.entrySet()) {
+                OptionsText.apply(b, e.getKey(), e.getValue());
+            }
+            return new Wrapper(b.build());
+        }
+    }
+
+    private static final class Wrapper implements HandlerWrapper {
+        private final StreamingOptions options;
+
+        Wrapper(StreamingOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public HttpHandler wrap(HttpHandler handler) {
+            return new AsyncStreamingHandler(handler, options);
+        }
     }
 }

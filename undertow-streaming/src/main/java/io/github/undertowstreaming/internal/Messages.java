@@ -50,6 +50,12 @@ public interface Messages {
     @Message(id = 111, value = "Illegal transition of the pump from state %s: %s")
     IllegalStateException illegalTransition(Object state, String transition);
 
+    @Message(id = 112, value = "async-streaming has no parameter %s; its parameters are %s")
+    IllegalArgumentException unknownParameter(String name, String known);
+
+    @Message(id = 113, value = "skip must be a predicate in Undertow's predicate language, but '%s' does not parse: %s")
+    IllegalArgumentException badSkip(String text, String reason, @org.jboss.logging.annotations.Cause Throwable cause);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

@@ -1,0 +1,132 @@
+package io.github.undertowstreaming.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import io.github.undertowstreaming.StreamingOptions;
+import io.undertow.predicate.Predicate;
+import io.undertow.server.handlers.builder.PredicatedHandlersParser;
+
+/**
+ * {@link StreamingOptions} as text: the parameters of the {@code async-streaming} handler in
+ * Undertow's predicate language, and the String setters that WildFly's {@code custom-filter}
+ * calls. One place parses and prints them, so every way of configuring checks values the same.
+ */
+public final class OptionsText {
+
+    /** The handler's name in the predicate language. */
+    public static final String NAME = "async-streaming";
+
+    /** Parameter names and the types Undertow's parser converts their values to. */
+    public static final Map<String, Class<?>> PARAMETERS;
+
+    static {
+        Map<String, Class<?>> p = new LinkedHashMap<>();
+        p.put("skip", String.class);
+        p.put("chunk-size", Integer.class);
+        p.put("read-ahead", Integer.class);
+        p.put("read-budget", Long.class);
+        PARAMETERS = java.util.Collections.unmodifiableMap(p);
+    }
+
+    private OptionsText() {
+    }
+
+    /**
+     * Applies parameter {@code name} with {@code value}: a String (custom-filter), or a value the
+     * predicate parser already converted. Throws {@link IllegalArgumentException} naming both.
+     */
+    public static StreamingOptions.Builder apply(StreamingOptions.Builder b, String name, Object value) {
+        switch (name) {
+            case "skip":
+                return b.skip(skip(String.valueOf(value)));
+            case "chunk-size":
+                return b.chunkSize((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
+            case "read-ahead":
+                return b.readAhead((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
+            case "read-budget":
+                return b.readBudget(number(name, value, Long.MIN_VALUE, Long.MAX_VALUE));
+            default:
+                throw Messages.MESSAGES.unknownParameter(name, PARAMETERS.keySet().toString());
+        }
+    }
+
+    /**
+     * The predicate that {@code text} describes, in Undertow's predicate language. The text is
+     * kept for printing, so that printing and parsing give the same handler back.
+     */
+    public static Predicate skip(String text) {
+        Predicate parsed;
+        try {
+            parsed = PredicatedHandlersParser.parsePredicate(text, OptionsText.class.getClassLoader());
+        } catch (RuntimeException e) {
+            throw Messages.MESSAGES.badSkip(text, e.getMessage(), e);
+        }
+        return new TextPredicate(parsed, text);
+    }
+
+    /**
+     * The handler in the predicate language, with every option that differs from the default:
+     * {@code async-streaming} or {@code async-streaming(skip='...', chunk-size=65536)}. An
+     * executor has no text form and is left out.
+     */
+    public static String format(StreamingOptions o) {
+        StreamingOptions d = StreamingOptions.defaults();
+        StringJoiner params = new StringJoiner(", ", NAME + "(", ")").setEmptyValue(NAME);
+        if (o.skip() != d.skip()) {
+            params.add("skip=" + quote(o.skip().toString()));
+        }
+        if (o.chunkSize() != d.chunkSize()) {
+            params.add("chunk-size=" + o.chunkSize());
+        }
+        if (o.readAhead() != d.readAhead()) {
+            params.add("read-ahead=" + o.readAhead());
+        }
+        if (o.readBudget() != d.readBudget()) {
+            params.add("read-budget=" + o.readBudget());
+        }
+        return params.toString();
+    }
+
+    private static String quote(String text) {
+        return text.indexOf('\'') < 0 ? "'" + text + "'" : '"' + text + '"';
+    }
+
+    private static long number(String name, Object value, long min, long max) {
+        if (value instanceof Number) {
+            return ((Number) value).longValue();
+        }
+        String text = String.valueOf(value).trim();
+        try {
+            long n = Long.parseLong(text);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the name and the text
+        }
+        throw Messages.MESSAGES.badValue(name, "a whole number", "'" + value + "'");
+    }
+
+    /** A parsed predicate that prints as the text it was parsed from. */
+    private static final class TextPredicate implements Predicate {
+        private final Predicate delegate;
+        private final String text;
+
+        TextPredicate(Predicate delegate, String text) {
+            this.delegate = delegate;
+            this.text = text;
+        }
+
+        @Override
+        public boolean resolve(io.undertow.server.HttpServerExchange exchange) {
+            return delegate.resolve(exchange);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.github.undertowstreaming.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.github.undertowstreaming.demo.Pattern;
+import io.github.undertowstreaming.it.support.SlowReader;
+
+/**
+ * A real WildFly 39, provisioned from Maven Central by the build, with the library installed as a
+ * JBoss module and enabled on the host through the Undertow subsystem (see src/wildfly): as a
+ * custom-filter on /streaming-app/custom and as an expression-filter on /streaming-app/expression.
+ * The IO worker has 4 threads and the listener small socket buffers. The server runs on
+ * 127.0.0.1 with its ports offset by 10000; Maven starts it before this test and stops it after.
+ */
+class WildFlyIT {
+
+    private static final int PORT = Integer.getInteger("wildfly.http.port", 18080);
+    private static final long SIZE = 2L << 20;
+    private static final long PACE = 512 * 1024;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+
+    @BeforeAll
+    static void theTestDeploymentIsUp() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (;;) {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/ping")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            assertTrue(System.nanoTime() < deadline, "the test deployment did not come up within 60 s");
+            Thread.onSpinWait();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "custom     | chunk-size=32768, read-ahead=1",
+        "expression | chunk-size=65536, read-ahead=0"})
+    void thirtyTwoSlowDownloadsFinishWhileAServletAnswersWithinOneSecond(String filter, String options) throws Exception {
+        String download = "/streaming-app/" + filter + "/download?size=" + SIZE;
+        HttpResponse<String> probe = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/" + filter + "/download?size=10")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(probe.headers().firstValue("x-streaming-options").orElse("").contains(options),
+                "the " + filter + "-filter attached its options: " + probe.headers().firstValue("x-streaming-options"));
+
+        int clients = 32;
+        CountDownLatch started = new CountDownLatch(clients);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<String>> downloads = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                downloads.add(pool.submit(new SlowReader(PORT, download, PACE, started)));
+            }
+            assertTrue(started.await(60, TimeUnit.SECONDS), "every client got its first 64 KiB");
+
+            for (int i = 0; i < 5; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> pong = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/ping"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertEquals("pong", pong.body());
+                assertTrue(millis < 1000, "the servlet took " + millis + " ms with 32 slow downloads in flight");
+            }
+            assertFalse(downloads.stream().allMatch(Future::isDone), "the pings ran while downloads were in flight");
+
+            for (Future<String> d : downloads) {
+                assertEquals(Pattern.digest(SIZE), d.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void withoutAFilterTheDeploymentStillStreamsWithTheDefaults() throws Exception {
+        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/plain/download?size=" + SIZE)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertTrue(r.headers().firstValue("x-streaming-options").orElse("").contains("chunk-size=buffer"));
+        assertEquals(Pattern.digest(SIZE), Pattern.digest(r.body()));
+    }
+}

@@ -3,6 +3,7 @@ package io.github.undertowstreaming;
 import java.util.concurrent.Executor;
 
 import io.github.undertowstreaming.internal.Messages;
+import io.undertow.attribute.ExchangeAttribute;
 import io.undertow.attribute.ExchangeAttributes;
 import io.undertow.predicate.Predicate;
 import io.undertow.predicate.Predicates;
@@ -44,8 +45,7 @@ public final class StreamingOptions {
      */
     public static final long DEFAULT_READ_BUDGET = 1 << 20;
 
-    private static final Predicate UPGRADE_REQUESTS =
-            Predicates.exists(ExchangeAttributes.requestHeader(Headers.UPGRADE));
+    private static final Predicate UPGRADE_REQUESTS = upgradeRequestsButH2c();
 
     private static final StreamingOptions DEFAULTS = new Builder().build();
 
@@ -108,9 +108,24 @@ public final class StreamingOptions {
         return skip;
     }
 
-    /** The predicate that matches requests asking for a protocol upgrade (WebSocket, h2c). */
+    /**
+     * The default skip predicate: requests that ask for a protocol upgrade, such as WebSocket
+     * handshakes, other than h2c. In predicate language:
+     * {@code exists(%{i,Upgrade}) and not equals(%{i,Upgrade}, 'h2c')}.
+     *
+     * <p>Why not h2c: Undertow's {@code Http2UpgradeHandler} runs before any handler of the chain
+     * and has done the upgrade by the time this handler sees the request. What is left is an
+     * ordinary request, answered as the first stream of the new HTTP/2 connection, and often
+     * the download itself; skipping it would only drop the configured options for it.
+     */
     public static Predicate upgradeRequests() {
         return UPGRADE_REQUESTS;
+    }
+
+    private static Predicate upgradeRequestsButH2c() {
+        ExchangeAttribute upgrade = ExchangeAttributes.requestHeader(Headers.UPGRADE);
+        return Predicates.and(Predicates.exists(upgrade),
+                Predicates.not(Predicates.equals(new ExchangeAttribute[] {upgrade, ExchangeAttributes.constant("h2c")})));
     }
 
     @Override

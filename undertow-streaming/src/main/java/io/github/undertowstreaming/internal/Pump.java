@@ -301,7 +301,8 @@ public final class Pump implements Runnable {
                     Counters.BYTES_SENT.add(w);
                 }
             } catch (Throwable t) {
-                fail(Failure.CLIENT, t); // reported below, now that no write is under way
+                // an IOException is the client going away; anything else is a fault on this side
+                fail(t instanceof IOException ? Failure.CLIENT : Failure.BODY, t); // reported below
                 break;
             }
             boolean startReader = false;

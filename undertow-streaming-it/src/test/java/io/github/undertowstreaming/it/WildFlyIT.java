@@ -1,7 +1,6 @@
 package io.github.undertowstreaming.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,13 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.github.undertowstreaming.demo.Pattern;
-import io.github.undertowstreaming.it.support.SlowReader;
+import io.github.undertowstreaming.it.support.SlowLoad;
 
 /**
  * A real WildFly 39, provisioned from Maven Central by the build, with the library installed as a
@@ -73,31 +65,9 @@ class WildFlyIT {
         assertTrue(probe.headers().firstValue("x-streaming-options").orElse("").contains(options),
                 "the " + filter + "-filter attached its options: " + probe.headers().firstValue("x-streaming-options"));
 
-        int clients = 32;
-        CountDownLatch started = new CountDownLatch(clients);
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        try {
-            List<Future<String>> downloads = new ArrayList<>();
-            for (int i = 0; i < clients; i++) {
-                downloads.add(pool.submit(new SlowReader(PORT, download, PACE, started)));
-            }
-            assertTrue(started.await(60, TimeUnit.SECONDS), "every client got its first 64 KiB");
-
-            for (int i = 0; i < 5; i++) {
-                long t0 = System.nanoTime();
-                HttpResponse<String> pong = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/ping"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                assertEquals("pong", pong.body());
-                assertTrue(millis < 1000, "the servlet took " + millis + " ms with 32 slow downloads in flight");
-            }
-            assertFalse(downloads.stream().allMatch(Future::isDone), "the pings ran while downloads were in flight");
-
-            for (Future<String> d : downloads) {
-                assertEquals(Pattern.digest(SIZE), d.get(60, TimeUnit.SECONDS));
-            }
-        } finally {
-            pool.shutdownNow();
+        try (SlowLoad load = SlowLoad.start(PORT, download, 32, PACE)) {
+            load.assertAnswersWhileInFlight(uri("/streaming-app/ping"), "pong", 1000, 5, () -> { });
+            load.assertAllFinishWith(Pattern.digest(SIZE));
         }
     }
 

@@ -116,19 +116,13 @@ public final class RawHttp implements AutoCloseable {
         return b.toString(StandardCharsets.US_ASCII);
     }
 
-    private final class Chunked extends InputStream {
+    private final class Chunked extends BodyStream {
         private final InputStream in;
         private long left;
         private boolean done;
 
         Chunked(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -159,19 +153,13 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    private static final class Fixed extends InputStream {
+    private static final class Fixed extends BodyStream {
         private final InputStream in;
         private long left;
 
         Fixed(InputStream in, long length) {
             this.in = in;
             this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -185,6 +173,15 @@ public final class RawHttp implements AutoCloseable {
             }
             left -= n;
             return n;
+        }
+    }
+
+    /** A body stream: everything reads through {@code read(byte[], int, int)}. */
+    private abstract static class BodyStream extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
     }
 }

@@ -54,7 +54,7 @@ class SlowClientsTest {
 
     @Test
     void thirtyTwoSlowClientsAllFinishWhileAWorkerRouteAnswersWithinOneSecond() throws Exception {
-        try (SlowLoad load = SlowLoad.start(server.httpPort(), "/bytes?size=" + SIZE, 32, PACE)) {
+        try (SlowLoad load = SlowLoad.start(server.httpPort(), "/bytes?size=" + SIZE, 32, PACE, server.http("/ping"), "pong")) {
             load.assertAnswersWhileInFlight(server.http("/ping"), "pong", 1000, 5, () -> {
                 List<String> blocked = ThreadDumps.workersWaitingOnASocketWrite(server.undertow());
                 assertTrue(blocked.isEmpty(), "workers waiting on a socket write: " + blocked);
@@ -66,7 +66,7 @@ class SlowClientsTest {
     @Test
     void theSameLoadUnderBlockingHandlerPinsEveryWorkerAndStarvesTheWorkerRoute() throws Exception {
         // one client per worker is enough to take them all
-        try (SlowLoad load = SlowLoad.start(server.httpPort(), "/blocking/bytes", 4, PACE)) {
+        try (SlowLoad load = SlowLoad.start(server.httpPort(), "/blocking/bytes", 4, PACE, server.http("/ping"), "pong")) {
             // the probe used above does see workers blocked on the socket when there are some
             List<String> blocked = List.of();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -65,7 +65,7 @@ class WildFlyIT {
         assertTrue(probe.headers().firstValue("x-streaming-options").orElse("").contains(options),
                 "the " + filter + "-filter attached its options: " + probe.headers().firstValue("x-streaming-options"));
 
-        try (SlowLoad load = SlowLoad.start(PORT, download, 32, PACE)) {
+        try (SlowLoad load = SlowLoad.start(PORT, download, 32, PACE, uri("/streaming-app/ping"), "pong")) {
             load.assertAnswersWhileInFlight(uri("/streaming-app/ping"), "pong", 1000, 5, () -> { });
             load.assertAllFinishWith(Pattern.digest(SIZE));
         }

@@ -115,7 +115,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     }
 
     @Override
-    public void awaitWritable() {
+    public void notifyWhenWritable() {
         channel.resumeWrites();
     }
 

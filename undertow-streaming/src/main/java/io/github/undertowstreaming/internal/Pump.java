@@ -294,7 +294,7 @@ public final class Pump implements Runnable {
                             }
                             writer = Writer.ARMED;
                         }
-                        sink.awaitWritable();
+                        sink.notifyWhenWritable();
                         return;
                     }
                     sent += w;

@@ -31,7 +31,7 @@ interface Sink {
     int write(ByteBuffer src) throws IOException;
 
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
-    void awaitWritable();
+    void notifyWhenWritable();
 
     /** Every byte is written: ends the response. */
     void complete();

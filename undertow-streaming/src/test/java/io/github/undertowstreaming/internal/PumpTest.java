@@ -365,7 +365,7 @@ class PumpTest {
         }
 
         @Override
-        public void awaitWritable() {
+        public void notifyWhenWritable() {
             if (received.get() >= stallAfter) {
                 stalled.countDown();
                 return;

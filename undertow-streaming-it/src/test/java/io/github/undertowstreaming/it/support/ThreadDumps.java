@@ -15,7 +15,8 @@ public final class ThreadDumps {
 
     /**
      * The worker threads of {@code server} that are, right now, blocked waiting for a socket to
-     * take a write (Undertow's blocking output stream parks in {@code awaitWritable}).
+     * take a write: Undertow's blocking output stream waits in an {@code awaitWritable} of
+     * Undertow's or XNIO's channels and conduits.
      */
     public static List<String> workersWaitingOnASocketWrite(Undertow server) {
         String prefix = server.getWorker().getName() + " task-";
@@ -25,8 +26,9 @@ public final class ThreadDumps {
                 continue;
             }
             for (StackTraceElement frame : info.getStackTrace()) {
-                if (frame.getMethodName().equals("awaitWritable")
-                        || frame.getClassName().endsWith("UndertowOutputStream")) {
+                boolean blockingWait = frame.getMethodName().equals("awaitWritable")
+                        && (frame.getClassName().startsWith("org.xnio.") || frame.getClassName().startsWith("io.undertow."));
+                if (blockingWait || frame.getClassName().equals("io.undertow.io.UndertowOutputStream")) {
                     waiting.add(info.getThreadName() + " at " + frame);
                     break;
                 }

@@ -68,7 +68,10 @@ public final class AsyncStreamingHandler implements HttpHandler {
             next.handleRequest(exchange);
             return;
         }
-        exchange.putAttachment(OPTIONS, o);
+        if (o != StreamingOptions.defaults()) {
+            // with the defaults there is nothing to attach: Streaming.send falls back to them
+            exchange.putAttachment(OPTIONS, o);
+        }
         next.handleRequest(exchange);
     }
 

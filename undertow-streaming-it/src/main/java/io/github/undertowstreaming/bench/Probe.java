@@ -1,0 +1,95 @@
+package io.github.undertowstreaming.bench;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.github.undertowstreaming.Streaming;
+import io.github.undertowstreaming.demo.DemoServer;
+import io.github.undertowstreaming.demo.WorkerThreads;
+
+/**
+ * Samples the server side every few milliseconds on its own thread and keeps the peaks: busy
+ * worker threads, JVM threads, heap used, direct memory used, streams in flight. Server and
+ * clients share the JVM, so threads and memory include the (few, cheap) client threads.
+ */
+final class Probe implements Runnable {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+    private final DemoServer server;
+    private final long periodNanos;
+    private final Thread thread;
+    private volatile boolean stopped;
+    private volatile int busyWorkers;
+    private volatile int threads;
+    private volatile long heap;
+    private volatile long direct;
+    private volatile long inFlight;
+
+    Probe(DemoServer server, long periodMillis) {
+        this.server = server;
+        this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMillis);
+        this.thread = new Thread(this, "bench-probe");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        sample();
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        while (!stopped) {
+            LockSupport.parkNanos(periodNanos); // sampling period, not a wait for an event
+            sample();
+        }
+    }
+
+    private void sample() {
+        busyWorkers = Math.max(busyWorkers, WorkerThreads.busy(server.worker()));
+        threads = Math.max(threads, THREADS.getThreadCount());
+        heap = Math.max(heap, MEMORY.getHeapMemoryUsage().getUsed());
+        direct = Math.max(direct, directMemoryUsed());
+        inFlight = Math.max(inFlight, Streaming.stats().inFlight());
+    }
+
+    /** Bytes of direct buffers the JVM has allocated now. */
+    static long directMemoryUsed() {
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
+    }
+
+    /** Stops sampling, takes a last sample, and returns the peaks. */
+    Peaks stop() throws InterruptedException {
+        stopped = true;
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        sample();
+        return new Peaks(busyWorkers, threads, heap, direct, inFlight);
+    }
+
+    static final class Peaks {
+        final int busyWorkers;
+        final int threads;
+        final long heap;
+        final long direct;
+        final long inFlight;
+
+        Peaks(int busyWorkers, int threads, long heap, long direct, long inFlight) {
+            this.busyWorkers = busyWorkers;
+            this.threads = threads;
+            this.heap = heap;
+            this.direct = direct;
+            this.inFlight = inFlight;
+        }
+    }
+}

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.StreamingOptions;
 import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.PatternRoute;
 import io.github.undertowstreaming.it.support.TestServer;
@@ -32,8 +33,11 @@ import io.github.undertowstreaming.it.support.Tls;
  */
 class StreamingOverEveryProtocolTest {
 
-    private static final int CHUNK = TestServer.BUFFER_SIZE;
-    private static final long[] SIZES = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 10L << 20, 256L << 20};
+    /** One pooled buffer, and one chunk: by default four pooled buffers. */
+    private static final int BUFFER = TestServer.BUFFER_SIZE;
+    private static final int CHUNK = StreamingOptions.DEFAULT_CHUNK_BUFFERS * BUFFER;
+    private static final long[] SIZES = {0, 1, BUFFER - 1, BUFFER, BUFFER + 1, CHUNK - 1, CHUNK, CHUNK + 1,
+        10L << 20, 256L << 20};
 
     private static TestServer server;
     private static HttpClient http1;

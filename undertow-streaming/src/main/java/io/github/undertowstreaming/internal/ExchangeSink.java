@@ -110,8 +110,8 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     }
 
     @Override
-    public int write(ByteBuffer src) throws IOException {
-        return channel.write(src);
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return channel.write(srcs, offset, length);
     }
 
     @Override

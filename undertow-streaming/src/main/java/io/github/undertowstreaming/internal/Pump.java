@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.github.undertowstreaming.StreamingBody;
+import io.github.undertowstreaming.StreamingOptions;
 import io.undertow.connector.PooledByteBuffer;
 
 /**
@@ -19,11 +20,12 @@ import io.undertow.connector.PooledByteBuffer;
  *       body. It fills free buffers of a small ring, at most {@code 1 + readAhead} of them, and
  *       stops when the ring is full. After {@code readBudget} bytes in one turn it re-submits
  *       itself to the executor, so that a fast stream shares its thread with other work.</li>
- *   <li>The <b>writer</b> writes filled buffers in order. Whichever thread filled a buffer while
+ *   <li>The <b>writer</b> writes filled chunks in order, each with one gathering write. Whichever
+ *       thread filled a chunk while
  *       no one was writing becomes the writer (usually the reader itself, so a fast client costs
  *       no thread hop per chunk). When the sink takes 0 bytes the writer arms the sink's write
  *       listener and lets go of its thread ({@link Writer#ARMED}); the listener resumes it on
- *       the IO thread ({@link #onWritable}). When the writer frees a buffer and the reader has
+ *       the IO thread ({@link #onWritable}). When the writer frees a chunk and the reader has
  *       stopped on a full ring, the writer hands a new read to the executor.</li>
  * </ul>
  * The roles and the {@link State} change only under the pump's monitor; user code (the body)
@@ -31,8 +33,9 @@ import io.undertow.connector.PooledByteBuffer;
  * loops iterate, so the stack stays flat however many chunks a body has.
  *
  * <h2>Memory</h2>
- * At most {@code 1 + readAhead} buffers per stream, taken from the sink's pool on first use and
- * returned once the stream has ended and neither role is under way. No allocation per chunk.
+ * At most {@code 1 + readAhead} chunks per stream, each of one or more pooled buffers, taken
+ * from the sink's pool on first use and returned once the stream has ended and neither role is
+ * under way. No allocation per chunk.
  *
  * <h2>Endings</h2>
  * The body is closed exactly once, by the reader role: at the end of the body, after a failed
@@ -78,10 +81,14 @@ public final class Pump implements Runnable {
     private final Executor executor;
     private final int chunkSize;
     private final long readBudget;
-    /** The ring; a slot is filled on first use. */
+    /** Pooled buffers per chunk: a chunk larger than one pooled buffer spans several. */
+    private final int parts;
+    /** The ring: slot s is buffers[s * parts] to buffers[s * parts + parts - 1], taken on first use. */
     private final ByteBuffer[] buffers;
-    /** The pooled buffer behind each slot, or null where the slot is a heap buffer. */
+    /** The pooled buffer behind each entry of {@link #buffers}. */
     private final PooledByteBuffer[] pooled;
+    /** How many buffers of each slot hold data. */
+    private final int[] filled;
 
     // Guarded by this.
     private State state = State.NEW;
@@ -100,12 +107,14 @@ public final class Pump implements Runnable {
     private long length = -1;
     private long read;
     private boolean bodyClosed;
+    /** The body ended: the last read returned -1. */
+    private boolean ended;
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
 
     /**
-     * @param chunkSize  the most bytes one read may return; 0 for the sink's buffer size
+     * @param chunkSize  the most bytes read into one chunk; 0 for the default number of buffers
      * @param readAhead  chunks read while the previous one waits for the sink
      * @param readBudget bytes read on one executor turn before the reader yields its thread
      */
@@ -113,10 +122,12 @@ public final class Pump implements Runnable {
         this.body = body;
         this.sink = sink;
         this.executor = executor;
-        this.chunkSize = chunkSize == 0 ? sink.bufferSize() : chunkSize;
+        this.chunkSize = chunkSize == 0 ? StreamingOptions.DEFAULT_CHUNK_BUFFERS * sink.bufferSize() : chunkSize;
         this.readBudget = readBudget;
-        this.buffers = new ByteBuffer[1 + readAhead];
-        this.pooled = new PooledByteBuffer[1 + readAhead];
+        this.parts = (this.chunkSize + sink.bufferSize() - 1) / sink.bufferSize();
+        this.buffers = new ByteBuffer[(1 + readAhead) * parts];
+        this.pooled = new PooledByteBuffer[(1 + readAhead) * parts];
+        this.filled = new int[1 + readAhead];
         Counters.STARTED.increment();
     }
 
@@ -148,7 +159,7 @@ public final class Pump implements Runnable {
                 if (state == State.FAILED || state == State.DONE || eof) {
                     break;
                 }
-                if (count == buffers.length) {
+                if (count == filled.length) {
                     reading = false; // the writer restarts the reader when it frees a slot
                     return;
                 }
@@ -156,7 +167,7 @@ public final class Pump implements Runnable {
                     slot = -1;
                     first = false;
                 } else {
-                    slot = (head + count) % buffers.length;
+                    slot = (head + count) % filled.length;
                     first = state == State.NEW;
                 }
             }
@@ -168,14 +179,13 @@ public final class Pump implements Runnable {
                 discard();
                 return;
             }
-            ByteBuffer buffer = buffer(slot);
             int n;
             try {
-                n = readChunk(buffer, first);
+                n = readChunk(slot, first);
                 if (first) {
                     sink.begin(n < 0 ? 0 : length);
                 }
-                if (n < 0) {
+                if (ended) {
                     closeBody();
                 }
             } catch (Throwable t) {
@@ -190,12 +200,13 @@ public final class Pump implements Runnable {
                 if (first) {
                     state = State.STREAMING;
                 }
-                if (n < 0) {
-                    eof = true;
-                    reading = false;
-                } else {
+                if (n > 0) {
                     count++;
                     turn += n;
+                }
+                if (ended) {
+                    eof = true;
+                    reading = false;
                 }
                 write = writer == Writer.IDLE;
                 if (write) {
@@ -205,36 +216,61 @@ public final class Pump implements Runnable {
             if (write) {
                 write();
             }
-            if (n < 0) {
+            if (ended) {
                 return;
             }
         }
         exitReader();
     }
 
-    /** Reads one chunk into {@code buffer} and checks the body keeps its contract. */
-    private int readChunk(ByteBuffer buffer, boolean first) throws IOException {
-        buffer.clear();
-        if (buffer.capacity() > chunkSize) {
-            buffer.limit(chunkSize);
-        }
-        int n = body.read(buffer);
-        if (first) {
-            length = body.length();
-        }
-        if (n == 0) {
-            throw Messages.MESSAGES.readReturnedZero(body, buffer.remaining());
-        }
-        if (n > 0) {
+    /**
+     * Reads one chunk into the buffers of {@code slot}: one read per pooled buffer, on to the
+     * next only while reads fill their buffer, so a slow source is written as soon as it gave
+     * something. Checks that the body keeps its contract. Returns the bytes read, or -1.
+     */
+    private int readChunk(int slot, boolean first) throws IOException {
+        int base = slot * parts;
+        int room = chunkSize;
+        int total = 0;
+        int used = 0;
+        while (used < parts && room > 0) {
+            ByteBuffer b = buffer(base + used);
+            b.clear();
+            if (b.capacity() > room) {
+                b.limit(room);
+            }
+            int n = body.read(b);
+            if (first && used == 0) {
+                length = body.length();
+            }
+            if (n == 0) {
+                throw Messages.MESSAGES.readReturnedZero(body, b.remaining());
+            }
+            if (n < 0) {
+                if (length >= 0 && read < length) {
+                    throw Messages.MESSAGES.shorterThanLength(body, read, length);
+                }
+                ended = true;
+                if (total == 0) {
+                    return -1;
+                }
+                break; // this chunk is the last
+            }
             read += n;
             if (length >= 0 && read > length) {
                 throw Messages.MESSAGES.longerThanLength(body, read, length);
             }
-            buffer.flip();
-        } else if (length >= 0 && read < length) {
-            throw Messages.MESSAGES.shorterThanLength(body, read, length);
+            total += n;
+            room -= n;
+            boolean full = !b.hasRemaining();
+            b.flip();
+            used++;
+            if (!full) {
+                break;
+            }
         }
-        return n;
+        filled[slot] = used;
+        return total;
     }
 
     /** HEAD: the response gets its headers and no body; the body is closed unread. */
@@ -263,7 +299,9 @@ public final class Pump implements Runnable {
     /** The writer role. The caller has set {@code writer = ACTIVE}. */
     private void write() {
         for (;;) {
-            ByteBuffer buffer;
+            ByteBuffer last;
+            int base;
+            int used;
             synchronized (this) {
                 if (state == State.FAILED) {
                     break;
@@ -277,16 +315,18 @@ public final class Pump implements Runnable {
                     Counters.FINISHED.increment();
                     released = true; // eof: the reader is gone, and so is this writer
                 }
-                buffer = count == 0 ? null : buffers[head];
+                base = head * parts;
+                used = count == 0 ? 0 : filled[head];
+                last = count == 0 ? null : buffers[base + used - 1];
             }
-            if (buffer == null) {
+            if (last == null) {
                 sink.complete();
                 release();
                 return;
             }
             try {
-                while (buffer.hasRemaining()) {
-                    int w = sink.write(buffer);
+                while (last.hasRemaining()) {
+                    long w = sink.write(buffers, base, used);
                     if (w == 0) {
                         synchronized (this) {
                             if (state == State.FAILED) {
@@ -307,10 +347,10 @@ public final class Pump implements Runnable {
             }
             boolean startReader = false;
             synchronized (this) {
-                if (buffer.hasRemaining()) {
+                if (last.hasRemaining()) {
                     break; // failed while writing; handled after the loop
                 }
-                head = (head + 1) % buffers.length;
+                head = (head + 1) % filled.length;
                 count--;
                 if (!reading && !eof && state == State.STREAMING) {
                     reading = true;
@@ -437,17 +477,12 @@ public final class Pump implements Runnable {
         }
     }
 
-    /** The buffer of a free slot, allocated on first use. Reader role only. */
-    private ByteBuffer buffer(int slot) {
-        ByteBuffer b = buffers[slot];
+    /** Buffer {@code i} of the ring, taken from the pool on first use. Reader role only. */
+    private ByteBuffer buffer(int i) {
+        ByteBuffer b = buffers[i];
         if (b == null) {
-            if (chunkSize <= sink.bufferSize()) {
-                pooled[slot] = sink.allocate();
-                b = pooled[slot].getBuffer();
-            } else {
-                b = ByteBuffer.allocate(chunkSize);
-            }
-            buffers[slot] = b;
+            pooled[i] = sink.allocate();
+            b = buffers[i] = pooled[i].getBuffer();
         }
         return b;
     }
@@ -468,6 +503,6 @@ public final class Pump implements Runnable {
     @Override
     public synchronized String toString() {
         return "Pump[" + state + ", reading=" + reading + ", writer=" + writer + ", filled=" + count
-                + "/" + buffers.length + ", read=" + read + ", sent=" + sent + ", " + body + "]";
+                + "/" + filled.length + ", read=" + read + ", sent=" + sent + ", " + body + "]";
     }
 }

@@ -27,8 +27,11 @@ interface Sink {
      */
     void begin(long length) throws IOException;
 
-    /** Writes without blocking; returns the number of bytes written, 0 if the socket is full. */
-    int write(ByteBuffer src) throws IOException;
+    /**
+     * Writes {@code srcs[offset]} to {@code srcs[offset + length - 1]} without blocking, as one
+     * gathering write; returns the number of bytes written, 0 if the socket is full.
+     */
+    long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
 
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
     void notifyWhenWritable();

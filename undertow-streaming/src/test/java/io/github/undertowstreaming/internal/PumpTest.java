@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.undertowstreaming.StreamingBody;
+import io.github.undertowstreaming.StreamingOptions;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 
@@ -61,11 +62,27 @@ class PumpTest {
     }
 
     @Test
+    void theDefaultChunkIsFourPooledBuffers() throws Exception {
+        CountingBody body = new CountingBody(4_000, BUFFER);
+        TestSink sink = new TestSink(7);
+        Pump pump = new Pump(body, sink, workers, 0, 1, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertNull(sink.done.get(60, TimeUnit.SECONDS));
+        assertEquals(4_000L * BUFFER, sink.received.get());
+        assertEquals(body.expectedSum, sink.sum.get());
+        assertEquals(2 * StreamingOptions.DEFAULT_CHUNK_BUFFERS, sink.maxOutstanding.get(),
+                "two chunks of four buffers with read-ahead 1");
+        awaitZero(sink.outstanding, "buffers still held after the stream ended");
+    }
+
+    @Test
     void memoryStaysWithinOnePlusReadAheadChunks() throws Exception {
         for (int readAhead : new int[] {0, 1, 3}) {
             CountingBody body = new CountingBody(2_000, BUFFER);
             TestSink sink = new TestSink(7);
-            Pump pump = new Pump(body, sink, workers, 0, readAhead, 1 << 20);
+            Pump pump = new Pump(body, sink, workers, BUFFER, readAhead, 1 << 20); // one buffer a chunk
             sink.pump = pump;
             pump.start();
 
@@ -79,10 +96,44 @@ class PumpTest {
     }
 
     @Test
+    void aChunkLargerThanAPooledBufferSpansSeveralAndIsWrittenInOneGatheringWrite() throws Exception {
+        int chunk = 3 * BUFFER + 5; // four pooled buffers, the last one partly
+        for (int readAhead : new int[] {0, 2}) {
+            CountingBody body = new CountingBody(2_000, BUFFER); // 2,000 reads; the sink checks every byte
+            TestSink sink = new TestSink(Integer.MAX_VALUE);
+            Pump pump = new Pump(body, sink, workers, chunk, readAhead, 1 << 20);
+            sink.pump = pump;
+            pump.start();
+
+            assertNull(sink.done.get(60, TimeUnit.SECONDS));
+            assertEquals(body.produced(), sink.received.get());
+            assertEquals(2_000 / 4 * (long) chunk, sink.received.get(), "four reads fill a chunk: 64 + 64 + 64 + 5");
+            assertTrue(sink.maxOutstanding.get() <= (1 + readAhead) * 4,
+                    "read-ahead " + readAhead + " held " + sink.maxOutstanding.get() + " buffers");
+            assertEquals(2_000 / 4, sink.writes.get(), "one gathering write per chunk");
+            awaitZero(sink.outstanding, "buffers still held after the stream ended");
+            assertEquals(1, body.closes.get());
+        }
+    }
+
+    @Test
+    void aSlowSourceIsWrittenAsSoonAsAReadComesBackShort() throws Exception {
+        CountingBody body = new CountingBody(50, 10); // 10 bytes a read: never fills a buffer
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        Pump pump = new Pump(body, sink, workers, 4 * BUFFER, 0, 1 << 20);
+        sink.pump = pump;
+        pump.start();
+
+        assertNull(sink.done.get(60, TimeUnit.SECONDS));
+        assertEquals(500, sink.received.get());
+        assertEquals(50, sink.writes.get(), "one write per short read");
+    }
+
+    @Test
     void readAheadFillsTheRingWhileTheSinkIsFull() throws Exception {
         CountingBody body = new CountingBody(200, BUFFER);
         TestSink sink = new TestSink(1); // one byte a write: the sink is always the bottleneck
-        Pump pump = new Pump(body, sink, workers, 0, 3, 1 << 20);
+        Pump pump = new Pump(body, sink, workers, BUFFER, 3, 1 << 20); // one buffer a chunk
         sink.pump = pump;
         pump.start();
 
@@ -188,7 +239,7 @@ class PumpTest {
         Pump pump = new Pump(body, sink, task -> {
             submissions.incrementAndGet();
             workers.execute(task);
-        }, 0, 0, 10L * BUFFER);
+        }, BUFFER, 0, 10L * BUFFER);
         sink.pump = pump;
         pump.start();
 
@@ -236,7 +287,7 @@ class PumpTest {
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
+        public synchronized int read(ByteBuffer dst) throws IOException {
             int r = reads.getAndIncrement();
             int depth = StackWalker.getInstance().walk(s -> (int) s.count());
             minDepth.accumulateAndGet(depth, Math::min);
@@ -262,6 +313,10 @@ class PumpTest {
             return length;
         }
 
+        synchronized long produced() {
+            return offset;
+        }
+
         @Override
         public void close() {
             readsAtClose.set(reads.get());
@@ -283,6 +338,7 @@ class PumpTest {
         final AtomicLong received = new AtomicLong();
         final AtomicLong sum = new AtomicLong();
         final AtomicInteger fullWrites = new AtomicInteger();
+        final AtomicLong writes = new AtomicLong();
         final AtomicInteger failures = new AtomicInteger();
         final AtomicReference<Pump.Failure> failure = new AtomicReference<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -341,7 +397,7 @@ class PumpTest {
         }
 
         @Override
-        public int write(ByteBuffer src) throws IOException {
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
             if (received.get() >= failAfter) {
                 throw new IOException("Broken pipe");
             }
@@ -350,17 +406,22 @@ class PumpTest {
                 fullWrites.incrementAndGet();
                 return 0;
             }
-            int n = Math.min(perWrite, src.remaining());
-            for (int i = 0; i < n; i++) {
-                byte b = src.get();
-                if (b != (byte) (position % 251)) {
-                    throw new AssertionError("byte " + position + " is " + b);
+            writes.incrementAndGet();
+            long n = 0;
+            for (int i = offset; i < offset + length && n < perWrite; i++) {
+                ByteBuffer src = srcs[i];
+                while (src.hasRemaining() && n < perWrite) {
+                    byte b = src.get();
+                    if (b != (byte) (position % 251)) {
+                        throw new AssertionError("byte " + position + " is " + b);
+                    }
+                    sum.addAndGet(b & 0xff);
+                    position++;
+                    n++;
                 }
-                sum.addAndGet(b & 0xff);
-                position++;
             }
             received.addAndGet(n);
-            full = src.hasRemaining() || perWrite < Integer.MAX_VALUE;
+            full = srcs[offset + length - 1].hasRemaining() || perWrite < Integer.MAX_VALUE;
             return n;
         }
 

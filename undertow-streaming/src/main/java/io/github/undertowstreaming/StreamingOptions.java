@@ -27,13 +27,14 @@ public final class StreamingOptions {
     public static final int MAX_CHUNK_SIZE = 16 << 20;
 
     /**
-     * Default chunk: four of the connection's pooled buffers (64 KiB less 80 bytes with Undertow's
+     * Default chunk: two of the connection's pooled buffers (32 KiB less 40 bytes with Undertow's
      * default buffers), read one after another and written with one gathering write. Measured on
-     * one fast loopback client (1 GiB from memory, 2 cores): one pooled buffer per chunk reached
-     * about 0.6 to 0.8 of BlockingHandler with 64 KiB writes, two about 1.0, four about 1.0 to 1.6,
-     * eight less than four. A slow client then holds at most these four buffers, not a thread.
+     * one fast loopback client, 1 GiB from memory, 2 cores (the benchmark's "defaults" section):
+     * one buffer per chunk reached about 0.7 of BlockingHandler writing 64 KiB arrays, two about
+     * 1.07, four from 0.9 to 1.1, eight about 0.66. Two match BlockingHandler and keep what a slow
+     * client holds at 32 KiB, half of four buffers.
      */
-    public static final int DEFAULT_CHUNK_BUFFERS = 4;
+    public static final int DEFAULT_CHUNK_BUFFERS = 2;
 
     /** The largest read-ahead accepted, in chunks. */
     public static final int MAX_READ_AHEAD = 64;
@@ -46,11 +47,11 @@ public final class StreamingOptions {
 
     /**
      * Default read budget: 1 MiB per executor turn. Measured on one fast loopback client reading
-     * 1 GiB from memory (2 cores): a budget of 16 KiB (a hop to the back of the worker queue per
-     * chunk) gave about 0.65 of BlockingHandler's speed, 256 KiB about 1.0, 1 MiB about 1.1, and
-     * no budget at all about 1.15. One MiB keeps a fast stream within a few percent of an
-     * unbounded one, while no stream holds a worker for more than one MiB of reading (under a
-     * millisecond from memory). The benchmark's "defaults" section repeats the measurement.
+     * 1 GiB from memory (2 cores; the benchmark's "defaults" section): a budget of 16 KiB gave
+     * about 0.2 to 0.6 of BlockingHandler's speed, 256 KiB and above about 0.8 to 1.1, the spread
+     * between runs larger than the differences between these. One MiB keeps a fast stream near
+     * an unbounded one, while no stream holds a worker for more than one MiB of reading (under a
+     * millisecond from memory) before other work gets its turn.
      */
     public static final long DEFAULT_READ_BUDGET = 1 << 20;
 

@@ -162,7 +162,8 @@ final class SlowClients {
 
             long[] stalled = hold(new NioLoad(server.port(), "/bytes?size=" + (64L << 20), n, 1,
                     Scale.CLIENT_RECEIVE_BUFFER, true), n);
-            long chunk = DemoServer.BUFFER_SIZE; // the default chunk: one pooled buffer
+            // the default chunk: StreamingOptions.DEFAULT_CHUNK_BUFFERS pooled buffers
+            long chunk = (long) io.github.undertowstreaming.StreamingOptions.DEFAULT_CHUNK_BUFFERS * DemoServer.BUFFER_SIZE;
             s.row("stalled streams", n, stalled[0] / MIB, stalled[1] / MIB, (double) (stalled[0] - base[0]) / n,
                     (double) (stalled[1] - base[1]) / n, chunk + 1024);
             System.out.printf("memory: %d stalled streams: heap %.0f B/stream, direct %.0f B/stream%n", n,

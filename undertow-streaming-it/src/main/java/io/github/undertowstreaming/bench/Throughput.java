@@ -73,14 +73,22 @@ final class Throughput {
                         : servers.start("budget-" + budget, 0, StreamingOptions.builder().readBudget(budget).build());
                 defaults.add(new Mode("library, read budget " + budgetText(budget), server, "/bytes" + q));
             }
-            DemoServer bigChunks = servers.start("chunk-64k", 0, StreamingOptions.builder().chunkSize(64 << 10).build());
-            defaults.add(new Mode("library, chunk 64 KiB, default budget", bigChunks, "/bytes" + q));
+            // chunk sizes in pooled buffers of 16 KiB, next to the default number
+            for (int buffers : new int[] {1, 2, 4, 8}) {
+                if (buffers == StreamingOptions.DEFAULT_CHUNK_BUFFERS) {
+                    continue; // the default rows above
+                }
+                DemoServer chunks = servers.start("chunk-" + buffers, 0,
+                        StreamingOptions.builder().chunkSize(buffers * (16 << 10)).build());
+                defaults.add(new Mode("library, chunk " + buffers + " buffer" + (buffers == 1 ? "" : "s") + " ("
+                        + (buffers * 16) + " KiB), default budget", chunks, "/bytes" + q));
+            }
             warmUp(defaults);
             compare("defaults", "6. Defaults: one fast client, " + size(scale.fastSize()) + " from memory, read budget and chunk size",
                     defaults, 1, scale.fastSize(), scale.fastRounds())
-                    .note("StreamingOptions.DEFAULT_READ_BUDGET's javadoc cites a scratch measurement: budget 16 KiB about 0.65"
-                            + " of BlockingHandler, 256 KiB about 1.0, 1 MiB about 1.1, unlimited about 1.15; 64 KiB chunks"
-                            + " about 2x. This section repeats it; the figures above are what this run saw.");
+                    .note("The rows with a read budget use the default chunk, " + StreamingOptions.DEFAULT_CHUNK_BUFFERS
+                            + " pooled buffers; the rows"
+                            + " with a chunk size use the default budget. StreamingOptions' javadoc cites these figures.");
         }
     }
 

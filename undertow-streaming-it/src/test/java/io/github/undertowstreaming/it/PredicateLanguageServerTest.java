@@ -52,8 +52,8 @@ class PredicateLanguageServerTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "/downloads/file | chunk-size=65536, read-ahead=1, read-budget=1048576",
-        "/exports/all    | chunk-size=4 buffers, read-ahead=0, read-budget=262144",
-        "/elsewhere      | chunk-size=4 buffers, read-ahead=0, read-budget=1048576"})
+        "/exports/all    | chunk-size=2 buffers, read-ahead=0, read-budget=262144",
+        "/elsewhere      | chunk-size=2 buffers, read-ahead=0, read-budget=1048576"})
     void eachRuleAppliesItsOwnOptionsAndTheBodyArrivesWhole(String path, String options) throws Exception {
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(server.http(path)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());

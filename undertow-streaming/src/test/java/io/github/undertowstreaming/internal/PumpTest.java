@@ -62,7 +62,7 @@ class PumpTest {
     }
 
     @Test
-    void theDefaultChunkIsFourPooledBuffers() throws Exception {
+    void theDefaultChunkSpansSeveralPooledBuffers() throws Exception {
         CountingBody body = new CountingBody(4_000, BUFFER);
         TestSink sink = new TestSink(7);
         Pump pump = new Pump(body, sink, workers, 0, 1, 1 << 20);
@@ -73,7 +73,7 @@ class PumpTest {
         assertEquals(4_000L * BUFFER, sink.received.get());
         assertEquals(body.expectedSum, sink.sum.get());
         assertEquals(2 * StreamingOptions.DEFAULT_CHUNK_BUFFERS, sink.maxOutstanding.get(),
-                "two chunks of four buffers with read-ahead 1");
+                "two chunks of the default number of buffers with read-ahead 1");
         awaitZero(sink.outstanding, "buffers still held after the stream ended");
     }
 

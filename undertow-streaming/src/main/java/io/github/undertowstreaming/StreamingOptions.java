@@ -28,11 +28,11 @@ public final class StreamingOptions {
 
     /**
      * Default chunk: two of the connection's pooled buffers (32 KiB less 40 bytes with Undertow's
-     * default buffers), read one after another and written with one gathering write. Measured on
-     * one fast loopback client, 1 GiB from memory, 2 cores (the benchmark's "defaults" section):
-     * one buffer per chunk reached about 0.7 of BlockingHandler writing 64 KiB arrays, two about
-     * 1.07, four from 0.9 to 1.1, eight about 0.66. Two match BlockingHandler and keep what a slow
-     * client holds at 32 KiB, half of four buffers.
+     * default buffers), read one after another and written with one gathering write. In the
+     * published benchmark run (docs/performance/results.md, section 6: one fast loopback client,
+     * 1 GiB from memory, 2 cores), against BlockingHandler writing 64 KiB arrays: one buffer per
+     * chunk 0.74, two 1.13, four 0.91, eight 0.74. Rounds on that machine spread by about 20%, so
+     * two and four are close; two keep what a slow client holds at 32 KiB, half of four.
      */
     public static final int DEFAULT_CHUNK_BUFFERS = 2;
 
@@ -46,12 +46,12 @@ public final class StreamingOptions {
     public static final int DEFAULT_READ_AHEAD = 0;
 
     /**
-     * Default read budget: 1 MiB per executor turn. Measured on one fast loopback client reading
-     * 1 GiB from memory (2 cores; the benchmark's "defaults" section): a budget of 16 KiB gave
-     * about 0.2 to 0.6 of BlockingHandler's speed, 256 KiB and above about 0.8 to 1.1, the spread
-     * between runs larger than the differences between these. One MiB keeps a fast stream near
-     * an unbounded one, while no stream holds a worker for more than one MiB of reading (under a
-     * millisecond from memory) before other work gets its turn.
+     * Default read budget: 1 MiB per executor turn. In the same run as {@link #DEFAULT_CHUNK_BUFFERS}:
+     * a budget of 16 KiB gave 0.34 of BlockingHandler's speed, 256 KiB 1.04, 1 MiB 1.13, and no
+     * budget at all 1.20. One MiB keeps a fast stream near an unbounded one, while no stream holds
+     * a worker for more than one MiB of reading (under a millisecond from memory) before other
+     * work gets its turn. To measure again:
+     * {@code mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench}.
      */
     public static final long DEFAULT_READ_BUDGET = 1 << 20;
 

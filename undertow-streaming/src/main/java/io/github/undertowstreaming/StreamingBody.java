@@ -19,12 +19,22 @@ import io.github.undertowstreaming.internal.Bodies;
  * <p>Threading: {@link #read}, {@link #length} and {@link #close} are called on the executor of the
  * stream (the connection's XNIO worker unless {@link StreamingOptions.Builder#executor} says
  * otherwise), never on an IO thread, and one call at a time: a body needs no synchronization of
- * its own. They may block; that is the point.
+ * its own for them. They may block; that is the point. {@link #cancel} is the one exception.
  *
  * <p>Lifecycle: the pump calls {@code read} until it returns -1, then {@code close}. On every
  * other path (the client went away, a read failed, the executor refused the work) it calls
  * {@code close} without reading further. {@code close} is called exactly once by the pump, and
- * every body made by the factories here also tolerates a second call.
+ * every body made by the factories here also tolerates a second call. A body made from a source
+ * that is already open ({@code of(InputStream)}) closes that source even if it was never read,
+ * for example on a HEAD request.
+ *
+ * <p>When the stream fails while a {@code read} is under way (the client went away, the exchange
+ * ended), the pump, at once and from another thread: interrupts the reading thread, which ends
+ * a read from an {@link java.nio.channels.InterruptibleChannel} (the interrupt is cleared when the
+ * read returns); and calls {@link #cancel}, in which a body may close its source to end a read
+ * blocked on a socket. Then, once {@code read} has returned, it calls {@code close} as usual and
+ * no other {@code read}. The client's going away is noticed while a read blocks as described in
+ * the README ("When things fail").
  *
  * <pre>{@code
  * // on the IO thread: nothing blocks here; the query runs later, on a worker
@@ -61,6 +71,17 @@ public interface StreamingBody extends Closeable {
     /** Releases the source. Safe to call more than once; later calls do nothing. */
     @Override
     void close() throws IOException;
+
+    /**
+     * The stream failed while a {@link #read} may be under way on another thread; the body should
+     * make that read return soon, for example by closing a socket it reads. Called at most once,
+     * on a thread of the library's own, never an IO thread, and possibly at the same time as
+     * {@code read}; {@code close} still follows, on the executor. By default it does nothing. The
+     * bodies made by the factories here close their source if it is open, so that an
+     * {@code InputStream} or channel over a socket ends its read.
+     */
+    default void cancel() throws IOException {
+    }
 
     // ---- InputStream ----
 

@@ -31,10 +31,12 @@ public final class Bodies {
     private Bodies() {
     }
 
-    /** An opener that returns {@code source}, checked here so the error names the argument. */
+    /**
+     * An opener that returns {@code source}, already open, checked here so the error names the
+     * argument. A body closes such a source even if it never read it.
+     */
     public static <S> Callable<S> given(String name, S source) {
-        Messages.MESSAGES.checkNotNull(name, source);
-        return () -> source;
+        return new Given<>(Messages.MESSAGES.checkNotNull(name, source));
     }
 
     public static StreamingBody inputStream(Callable<? extends InputStream> opener, long length) {
@@ -59,7 +61,24 @@ public final class Bodies {
     /** An opener that opens a stream and iterates it; closing the iterator closes the stream. */
     public static Callable<Iterator<?>> streaming(Callable<? extends Stream<?>> opener) {
         Messages.MESSAGES.checkNotNull("opener", opener);
+        if (opener instanceof Given) {
+            return new Given<>(new StreamIterator(((Given<? extends Stream<?>>) opener).source));
+        }
         return () -> new StreamIterator(open(opener, "stream"));
+    }
+
+    /** The opener of a source given already open. */
+    private static final class Given<S> implements Callable<S> {
+        final S source;
+
+        Given(S source) {
+            this.source = source;
+        }
+
+        @Override
+        public S call() {
+            return source;
+        }
     }
 
     private static long checkLength(long length) {
@@ -93,7 +112,8 @@ public final class Bodies {
         private final Callable<? extends S> opener;
         private final long length;
         private final String kind;
-        private S source;
+        /** Read by {@link #cancel} on another thread. */
+        private volatile S source;
         private boolean closed;
 
         SourceBody(Callable<? extends S> opener, long length, String kind) {
@@ -129,11 +149,29 @@ public final class Bodies {
                 return;
             }
             closed = true;
-            S s = source;
+            S s = openOrGiven();
             source = null;
             if (s != null) {
                 close(s);
             }
+        }
+
+        /** Closes the source if it is open, from another thread, to end a read that blocks on it. */
+        @Override
+        public final void cancel() throws IOException {
+            S s = openOrGiven();
+            if (s != null) {
+                close(s);
+            }
+        }
+
+        /** The source if it was opened, or if it was given open; else null. */
+        private S openOrGiven() {
+            S s = source;
+            if (s == null && opener instanceof Given) {
+                s = ((Given<? extends S>) opener).source;
+            }
+            return s;
         }
 
         @Override
@@ -317,7 +355,6 @@ public final class Bodies {
 
         @Override
         void close(Iterator<?> chunks) throws IOException {
-            pending = null;
             if (chunks instanceof AutoCloseable) {
                 try {
                     ((AutoCloseable) chunks).close();
@@ -330,24 +367,32 @@ public final class Bodies {
         }
     }
 
-    /** Iterates a stream; closing it closes the stream. */
+    /** Iterates a stream; closing it closes the stream, iterated or not. */
     private static final class StreamIterator implements Iterator<Object>, AutoCloseable {
         private final Stream<?> stream;
-        private final Iterator<?> iterator;
+        /** Made on the first use, on the executor: for a given stream, not on the IO thread. */
+        private Iterator<?> iterator;
 
         StreamIterator(Stream<?> stream) {
             this.stream = stream;
-            this.iterator = stream.iterator();
+        }
+
+        private Iterator<?> iterator() {
+            Iterator<?> i = iterator;
+            if (i == null) {
+                i = iterator = stream.iterator();
+            }
+            return i;
         }
 
         @Override
         public boolean hasNext() {
-            return iterator.hasNext();
+            return iterator().hasNext();
         }
 
         @Override
         public Object next() {
-            return iterator.next();
+            return iterator().next();
         }
 
         @Override

@@ -1,17 +1,21 @@
 package io.github.undertowstreaming.internal;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.Executor;
 
 import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 import io.github.undertowstreaming.StreamingBody;
 import io.github.undertowstreaming.StreamingOptions;
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.Connectors;
 import io.undertow.server.DefaultResponseListener;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
@@ -19,6 +23,7 @@ import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
+import io.undertow.util.Protocols;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 
@@ -27,7 +32,9 @@ import io.undertow.util.StatusCodes;
  *
  * <p>It is also the exchange's write listener (called on the IO thread when the socket has room
  * again), its start task (run where the handler call returned), and its completion listener (if
- * Undertow ends the exchange because the connection closed, the pump stops and closes the body).
+ * Undertow ends the exchange first, because the connection closed or the handler threw after
+ * {@code send}, the pump stops and closes the body). The exchange is ended, and a failed one
+ * aborted, on its IO thread, as Undertow does itself.
  */
 public final class ExchangeSink implements Sink, Runnable, ChannelListener<StreamSinkChannel>,
         ExchangeCompletionListener {
@@ -37,8 +44,12 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     private final HttpServerExchange exchange;
     private final StreamingBody body;
     private final Pump pump;
-    /** Taken in {@link #begin}; used by the writer role only. */
+    /** Taken in {@link #begin}; used by the writer role only, and by the failure after it. */
     private StreamSinkChannel channel;
+    /** Undertow ended the exchange before the stream ended: there is nothing left to send or abort. */
+    private volatile boolean ended;
+    /** {@code send} threw after this was registered: the exchange and the body are not ours. */
+    private volatile boolean abandoned;
 
     private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, StreamingOptions options) {
         this.exchange = exchange;
@@ -59,10 +70,16 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         }
         Executor executor = options.executor() != null ? options.executor() : exchange.getConnection().getWorker();
         ExchangeSink sink = new ExchangeSink(exchange, body, executor, options);
+        exchange.addExchangeCompleteListener(sink); // throws if the exchange is over: nothing happened yet
         exchange.putAttachment(SENT, sink);
-        exchange.addExchangeCompleteListener(sink);
-        // Inside a handler call this runs once the call returns; outside one it runs now.
-        exchange.dispatch(SameThreadExecutor.INSTANCE, sink);
+        try {
+            // Inside a handler call this runs once the call returns; outside one it runs now.
+            exchange.dispatch(SameThreadExecutor.INSTANCE, sink);
+        } catch (RuntimeException | Error e) {
+            sink.abandoned = true; // the body stays the caller's, as send's javadoc says
+            exchange.removeAttachment(SENT);
+            throw e;
+        }
     }
 
     /** The start task. */
@@ -82,25 +99,49 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     }
 
     @Override
-    public boolean discardsBody() {
+    public boolean bodyAllowed() {
+        return !headRequest() && Connectors.isEntityBodyAllowed(exchange);
+    }
+
+    @Override
+    public boolean headRequest() {
         return exchange.getRequestMethod().equals(Methods.HEAD);
+    }
+
+    @Override
+    public long declaredLength() throws IOException {
+        String value = exchange.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long length = Long.parseLong(value.trim());
+            if (length >= 0) {
+                return length;
+            }
+        } catch (NumberFormatException e) {
+            // not a length: refused below
+        }
+        throw Messages.MESSAGES.badContentLength(value);
     }
 
     @Override
     public void begin(long length) throws IOException {
         HeaderMap headers = exchange.getResponseHeaders();
-        if (!headers.contains(Headers.CONTENT_LENGTH) && !headers.contains(Headers.TRANSFER_ENCODING)) {
+        // 1xx, 204 and 304 get no framing headers: they have no body (RFC 9110, 8.6).
+        if (Connectors.isEntityBodyAllowed(exchange)
+                && !headers.contains(Headers.CONTENT_LENGTH) && !headers.contains(Headers.TRANSFER_ENCODING)) {
             if (length >= 0) {
                 exchange.setResponseContentLength(length);
-            } else if (exchange.isHttp11()) {
+            } else if (exchange.isHttp11() && "http/1.1".equals(exchange.getConnection().getTransportProtocol())) {
                 // Chunked even if the request said "Connection: close": Undertow would otherwise
                 // end the body by closing the connection, and a truncated body would look complete.
+                // Only on HTTP/1.1 itself: HTTP/2 and AJP frame the body their own way.
                 headers.put(Headers.TRANSFER_ENCODING, Headers.CHUNKED.toString());
             }
         }
-        if (discardsBody()) {
-            return;
-        }
+        // Taken for a response without a body too: left untaken, Undertow's endExchange would
+        // add "Content-Length: 0" to a HEAD response of unknown length.
         StreamSinkChannel c = exchange.getResponseChannel();
         if (c == null) {
             throw Messages.MESSAGES.responseStarted(describe(exchange));
@@ -126,27 +167,87 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         pump.onWritable();
     }
 
+    /**
+     * Finishes the response without blocking, then ends the exchange on the IO thread. Undertow's
+     * {@code endExchange} closes a blocking exchange's input stream, which drains an unread
+     * request body: on the IO thread that fails at once, on a worker it blocks until the client
+     * sends the rest. Either way the response must be out before it runs, or it is truncated.
+     */
     @Override
     public void complete() {
-        exchange.endExchange();
+        StreamSinkChannel c = channel;
+        try {
+            c.shutdownWrites();
+            if (!c.flush()) {
+                c.getWriteSetter().set(ChannelListeners.flushingChannelListener(
+                        done -> exchange.endExchange(),
+                        (done, e) -> finalFlushFailed(e)));
+                c.resumeWrites();
+                return;
+            }
+        } catch (IOException e) {
+            finalFlushFailed(e);
+            return;
+        }
+        onIoThread(exchange::endExchange);
+    }
+
+    private void finalFlushFailed(IOException e) {
+        Log.IO.clientGone(e, describe(exchange), pump.sent(), body);
+        onIoThread(() -> abort());
+    }
+
+    @Override
+    public Pump.Failure classify(Throwable t) {
+        return ended || clientGone(t) ? Pump.Failure.CLIENT : Pump.Failure.WRITE;
+    }
+
+    /**
+     * Whether a write failed because the peer is gone: a closed channel or stream, an end of
+     * stream, a socket error, or an error of the JDK's socket layer ("Broken pipe", "Connection
+     * reset by peer"). Undertow closes the connection on any write failure, so the connection's
+     * state cannot tell; the exception can.
+     */
+    private static boolean clientGone(Throwable t) {
+        for (Throwable e = t; e != null; e = e.getCause()) {
+            if (e instanceof ClosedChannelException || e instanceof EOFException || e instanceof SocketException) {
+                return true;
+            }
+            StackTraceElement[] trace = e.getStackTrace();
+            if (e instanceof IOException && trace.length > 0 && trace[0].getClassName().startsWith("sun.nio.ch.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public void fail(Pump.Failure kind, Throwable cause, long sent) {
+        if (ended) {
+            // Undertow ended the exchange (the connection closed, or the handler threw after
+            // send and Undertow answered): nothing to send, nothing to abort.
+            Log.IO.exchangeEnded(describe(exchange), sent, body);
+            return;
+        }
+        onIoThread(() -> failOnIoThread(kind, cause, sent));
+    }
+
+    private void failOnIoThread(Pump.Failure kind, Throwable cause, long sent) {
         String request = describe(exchange);
         if (kind == Pump.Failure.CLIENT) {
             Log.IO.clientGone(cause, request, sent, body);
-            IoUtils.safeClose(exchange.getConnection());
+            abort();
             return;
         }
         if (exchange.isResponseStarted()) {
             if (kind == Pump.Failure.REJECTED) {
                 Log.ROOT.rejected(cause, request, sent, "aborting the response");
+            } else if (kind == Pump.Failure.WRITE) {
+                Log.ROOT.writeFailed(cause, request, sent, body);
             } else {
                 Log.ROOT.failedDuringResponse(cause, body, sent, request);
             }
-            // HTTP/1.1: closes the connection. HTTP/2: resets only this stream.
-            IoUtils.safeClose(exchange.getConnection());
+            abort();
             return;
         }
         if (kind == Pump.Failure.REJECTED) {
@@ -162,11 +263,42 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         exchange.endExchange();
     }
 
-    /** Undertow ended the exchange: normally after {@link #complete}; else the client is gone. */
+    /**
+     * Ends a started response so that the client sees it incomplete, and ends the exchange. On
+     * the IO thread.
+     *
+     * <p>HTTP/2: only this stream. Closing the stream's channel sends RST_STREAM, unless the
+     * client reset the stream first (RFC 9113, 5.4.2: no reset in reply to a reset) or the
+     * connection is gone; Undertow checks both. Closing the connection object instead would
+     * reset in reply to a reset, and does nothing at all on the first stream of an h2c upgrade,
+     * which has no request channel. After a forced close Undertow runs the exchange's
+     * completion listeners only on the next write or flush, which never comes: so the response
+     * is terminated here, as that listener would. HTTP/1.x and AJP: the connection is closed.
+     */
+    private void abort() {
+        if (Protocols.HTTP_2_0.equals(exchange.getProtocol()) && channel != null) {
+            IoUtils.safeClose(channel);
+            Connectors.terminateResponse(exchange);
+        } else {
+            IoUtils.safeClose(exchange.getConnection());
+        }
+        exchange.endExchange();
+    }
+
+    private void onIoThread(Runnable task) {
+        if (exchange.isInIoThread()) {
+            task.run();
+        } else {
+            exchange.getIoThread().execute(task);
+        }
+    }
+
+    /** Undertow ended the exchange: normally after {@link #complete}; else before the stream ended. */
     @Override
     public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
         try {
-            if (!pump.isFinished()) {
+            if (!abandoned && !pump.isFinished()) {
+                ended = true;
                 pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
             }
         } finally {

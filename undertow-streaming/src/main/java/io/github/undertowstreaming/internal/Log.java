@@ -43,4 +43,20 @@ public interface Log extends BasicLogger {
     @LogMessage(level = WARN)
     @Message(id = 5, value = "Closing %s failed")
     void closeFailed(@Cause Throwable cause, Object body);
+
+    @LogMessage(level = ERROR)
+    @Message(id = 6, value = "Writing the response of %s failed on this side after %d bytes of %s; aborting the response so that the client sees it incomplete")
+    void writeFailed(@Cause Throwable cause, String request, long sent, Object body);
+
+    @LogMessage(level = DEBUG)
+    @Message(id = 7, value = "The exchange %s ended before its stream did, after %d bytes of %s; closing the body")
+    void exchangeEnded(String request, long sent, Object body);
+
+    @LogMessage(level = ERROR)
+    @Message(id = 8, value = "Ending the stream of %s failed")
+    void endFailed(@Cause Throwable cause, Object sink);
+
+    @LogMessage(level = WARN)
+    @Message(id = 9, value = "Cancelling %s failed")
+    void cancelFailed(@Cause Throwable cause, Object body);
 }

@@ -32,10 +32,10 @@ public interface Messages {
     @Message(id = 105, value = "%s returned 0 from read into a buffer with %d bytes remaining; a body must read at least one byte or return -1")
     IllegalStateException readReturnedZero(Object body, int remaining);
 
-    @Message(id = 106, value = "%s produced %d bytes, more than its length of %d")
+    @Message(id = 106, value = "%s produced %d bytes, more than the promised length of %d (its length() or the Content-Length set by the handler)")
     IOException longerThanLength(Object body, long read, long length);
 
-    @Message(id = 107, value = "%s ended after %d bytes, short of its length of %d")
+    @Message(id = 107, value = "%s ended after %d bytes, short of the promised length of %d (its length() or the Content-Length set by the handler)")
     IOException shorterThanLength(Object body, long read, long length);
 
     @Message(id = 108, value = "The opener of a %s body returned null")
@@ -55,6 +55,12 @@ public interface Messages {
 
     @Message(id = 113, value = "skip must be a predicate in Undertow's predicate language, but '%s' does not parse: %s")
     IllegalArgumentException badSkip(String text, String reason, @org.jboss.logging.annotations.Cause Throwable cause);
+
+    @Message(id = 114, value = "%s has a length of %d, but the handler set Content-Length: %d")
+    IOException lengthMismatch(Object body, long length, long declared);
+
+    @Message(id = 115, value = "The handler set Content-Length: %s, which is not a length")
+    IOException badContentLength(String value);
 
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {

@@ -70,8 +70,10 @@ public final class Pump implements Runnable {
     public enum Failure {
         /** The body threw, broke its contract, or did not match its length. */
         BODY,
-        /** The client went away (a write failed, or the connection closed). */
+        /** The client went away: a write failed on a closed connection or stream, or the exchange ended. */
         CLIENT,
+        /** A write failed on this side while the client was still there (a conduit's fault). */
+        WRITE,
         /** The executor refused a task. */
         REJECTED
     }
@@ -102,6 +104,10 @@ public final class Pump implements Runnable {
     private Throwable cause;
     private boolean reported;
     private boolean released;
+    /** Counted in {@link Counters#STARTED}: set by {@link #start}, so a stream never started is never counted. */
+    private boolean counted;
+    /** The thread inside {@code body.read} right now, or null; interrupted if the stream fails meanwhile. */
+    private Thread readerThread;
 
     // Reader role only.
     private long length = -1;
@@ -109,6 +115,8 @@ public final class Pump implements Runnable {
     private boolean bodyClosed;
     /** The body ended: the last read returned -1. */
     private boolean ended;
+    /** One byte of room to confirm the end of a body whose promised last byte filled its chunk. */
+    private ByteBuffer probe;
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
@@ -128,7 +136,6 @@ public final class Pump implements Runnable {
         this.buffers = new ByteBuffer[(1 + readAhead) * parts];
         this.pooled = new PooledByteBuffer[(1 + readAhead) * parts];
         this.filled = new int[1 + readAhead];
-        Counters.STARTED.increment();
     }
 
     /**
@@ -144,7 +151,9 @@ public final class Pump implements Runnable {
                 throw Messages.MESSAGES.illegalTransition(state, "start");
             }
             reading = true;
+            counted = true;
         }
+        Counters.STARTED.increment();
         schedule();
     }
 
@@ -175,13 +184,15 @@ public final class Pump implements Runnable {
                 schedule(); // to the back of the executor's queue; the role goes with the task
                 return;
             }
-            if (first && sink.discardsBody()) {
-                discard();
-                return;
-            }
             int n;
             try {
-                n = readChunk(slot, first);
+                if (first && !sink.bodyAllowed()) {
+                    if (noBody(slot)) {
+                        return;
+                    }
+                    continue; // failed from elsewhere: the loop ends the reader role
+                }
+                n = read(slot, first);
                 if (first) {
                     sink.begin(n < 0 ? 0 : length);
                 }
@@ -224,9 +235,29 @@ public final class Pump implements Runnable {
     }
 
     /**
+     * {@link #readChunk}, with {@link #readerThread} set meanwhile so that a failure from elsewhere
+     * can interrupt a read that blocks; a stray interrupt never outlives the read.
+     */
+    private int read(int slot, boolean first) throws IOException {
+        synchronized (this) {
+            readerThread = Thread.currentThread();
+        }
+        try {
+            return readChunk(slot, first);
+        } finally {
+            synchronized (this) {
+                readerThread = null;
+            }
+            Thread.interrupted();
+        }
+    }
+
+    /**
      * Reads one chunk into the buffers of {@code slot}: one read per pooled buffer, on to the
      * next only while reads fill their buffer, so a slow source is written as soon as it gave
-     * something. Checks that the body keeps its contract. Returns the bytes read, or -1.
+     * something. Checks that the body keeps its contract and its promised length; when the
+     * promised last byte is read, reads once more to confirm the end, so that a longer body
+     * fails while the client can still see the response incomplete. Returns the bytes read, or -1.
      */
     private int readChunk(int slot, boolean first) throws IOException {
         int base = slot * parts;
@@ -241,7 +272,7 @@ public final class Pump implements Runnable {
             }
             int n = body.read(b);
             if (first && used == 0) {
-                length = body.length();
+                length = promisedLength();
             }
             if (n == 0) {
                 throw Messages.MESSAGES.readReturnedZero(body, b.remaining());
@@ -263,6 +294,10 @@ public final class Pump implements Runnable {
             total += n;
             room -= n;
             boolean full = !b.hasRemaining();
+            if (read == length) {
+                confirmEnd(b);
+                full = false;
+            }
             b.flip();
             used++;
             if (!full) {
@@ -273,27 +308,73 @@ public final class Pump implements Runnable {
         return total;
     }
 
-    /** HEAD: the response gets its headers and no body; the body is closed unread. */
-    private void discard() {
-        try {
-            sink.begin(body.length());
-        } catch (Throwable t) {
-            fail(Failure.BODY, t);
-            exitReader();
-            return;
+    /** The promised last byte was read: the next read must return -1, before that byte is sent. */
+    private void confirmEnd(ByteBuffer b) throws IOException {
+        ByteBuffer room = b;
+        if (!b.hasRemaining()) {
+            if (probe == null) {
+                probe = ByteBuffer.allocate(1);
+            }
+            room = probe.clear();
         }
+        int position = room.position();
+        int n = body.read(room);
+        room.position(position);
+        if (n > 0) {
+            throw Messages.MESSAGES.longerThanLength(body, read + n, length);
+        }
+        if (n == 0) {
+            throw Messages.MESSAGES.readReturnedZero(body, room.remaining());
+        }
+        ended = true;
+    }
+
+    /**
+     * The length the response promises: the body's own, or else the {@code Content-Length} the
+     * handler set. Both known and different: the body fails before anything is sent.
+     */
+    private long promisedLength() throws IOException {
+        long own = body.length();
+        long declared = sink.declaredLength();
+        if (own >= 0 && declared >= 0 && own != declared) {
+            throw Messages.MESSAGES.lengthMismatch(body, own, declared);
+        }
+        return own >= 0 ? own : declared;
+    }
+
+    /**
+     * A response without a body: HEAD, or a status that has none (1xx, 204, 304). Nothing is
+     * sent. For HEAD the headers say what GET would: the promised length if there is one, else
+     * the first chunk is read as GET would read it, so that a body that learns its length when
+     * it opens its source advertises the same length on HEAD as on GET. Any other status reads
+     * nothing. The body is then closed, and the writer role ends the response.
+     */
+    private boolean noBody(int slot) throws IOException {
+        long promised = -1;
+        if (sink.headRequest()) {
+            promised = promisedLength();
+            if (promised < 0) {
+                int n = read(slot, true);
+                promised = n < 0 ? 0 : length;
+            }
+        }
+        sink.begin(promised);
         closeBody();
         synchronized (this) {
             if (state != State.NEW) {
-                // a failure from elsewhere got here first and was reported
-                reading = false;
-                return;
+                // failed from elsewhere meanwhile, and reported there; this reader ends the role
+                return false;
             }
-            state = State.DONE;
-            Counters.FINISHED.increment();
+            state = State.STREAMING;
+            eof = true;
             reading = false;
+            if (writer != Writer.IDLE) {
+                return true;
+            }
+            writer = Writer.ACTIVE;
         }
-        sink.complete();
+        write(); // nothing filled and eof set: ends the response and releases the buffers
+        return true;
     }
 
     /** The writer role. The caller has set {@code writer = ACTIVE}. */
@@ -320,8 +401,13 @@ public final class Pump implements Runnable {
                 last = count == 0 ? null : buffers[base + used - 1];
             }
             if (last == null) {
-                sink.complete();
-                release();
+                try {
+                    sink.complete();
+                } catch (Throwable t) {
+                    Log.ROOT.endFailed(t, sink);
+                } finally {
+                    release();
+                }
                 return;
             }
             try {
@@ -341,8 +427,7 @@ public final class Pump implements Runnable {
                     Counters.BYTES_SENT.add(w);
                 }
             } catch (Throwable t) {
-                // an IOException is the client going away; anything else is a fault on this side
-                fail(t instanceof IOException ? Failure.CLIENT : Failure.BODY, t); // reported below
+                fail(sink.classify(t), t); // reported below
                 break;
             }
             boolean startReader = false;
@@ -385,12 +470,15 @@ public final class Pump implements Runnable {
     void fail(Failure kind, Throwable t) {
         boolean report;
         boolean close;
+        boolean cancel;
         synchronized (this) {
             if (state == State.DONE || state == State.FAILED) {
                 return;
             }
             state = State.FAILED;
-            Counters.FAILED.increment();
+            if (counted) {
+                Counters.FAILED.increment();
+            }
             failure = kind;
             cause = t;
             if (writer == Writer.ARMED) {
@@ -400,13 +488,34 @@ public final class Pump implements Runnable {
             reported |= report;
             close = !reading;
             reading = true; // a last reader turn closes the body, or the reader under way does
+            cancel = readerThread != null;
+            if (cancel) {
+                readerThread.interrupt(); // cleared by the reader when its read returns
+            }
+        }
+        if (cancel) {
+            Closer.cancel(body);
         }
         if (report) {
-            sink.fail(kind, t, sent);
+            report(kind, t);
         }
         if (close) {
             schedule();
         }
+    }
+
+    /** Tells the sink, once; a sink that throws still lets the body close and the buffers go back. */
+    private void report(Failure kind, Throwable t) {
+        try {
+            sink.fail(kind, t, sent);
+        } catch (Throwable e) {
+            Log.ROOT.endFailed(e, sink);
+        }
+    }
+
+    /** Body bytes written so far. */
+    long sent() {
+        return sent;
     }
 
     /** Whether the stream is done or failed. */
@@ -420,7 +529,13 @@ public final class Pump implements Runnable {
             executor.execute(this);
         } catch (RejectedExecutionException e) {
             fail(Failure.REJECTED, e);
-            exitReader(); // no task will run: close the body here, the one place left
+            // No task will run. Close the body here, unless this is an IO thread, where user code
+            // must never run: then on the library's own closing thread.
+            if (Closer.onIoThread()) {
+                Closer.execute(this::exitReader);
+            } else {
+                exitReader();
+            }
         }
     }
 
@@ -450,7 +565,7 @@ public final class Pump implements Runnable {
             release = takeRelease();
         }
         if (report) {
-            sink.fail(kind, t, sent);
+            report(kind, t);
         }
         if (release) {
             release();

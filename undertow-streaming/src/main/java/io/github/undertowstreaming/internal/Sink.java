@@ -18,12 +18,22 @@ interface Sink {
     /** A buffer from the connection's pool; the pump closes it when the stream ends. */
     PooledByteBuffer allocate();
 
-    /** True if the response carries no body (HEAD): the pump then closes the body unread. */
-    boolean discardsBody();
+    /** False for HEAD and for statuses without a body (1xx, 204, 304): nothing is then sent. */
+    boolean bodyAllowed();
+
+    /** True for HEAD: the headers then say what GET would send. */
+    boolean headRequest();
 
     /**
-     * Called once, before the first write: the body's length, or -1. Sets the framing headers
-     * and takes the response channel.
+     * The {@code Content-Length} the handler set, or -1; a promise like {@code body.length()}.
+     *
+     * @throws IOException if the header is not a length
+     */
+    long declaredLength() throws IOException;
+
+    /**
+     * Called once, before the first write, also for a response without a body: the promised
+     * length, or -1. Sets the framing headers and takes the response channel.
      */
     void begin(long length) throws IOException;
 
@@ -36,14 +46,20 @@ interface Sink {
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
     void notifyWhenWritable();
 
-    /** Every byte is written: ends the response. */
+    /** Every byte is written: ends the response without blocking. */
     void complete();
+
+    /**
+     * What a failed {@link #write} means: {@link Pump.Failure#CLIENT} if the client went away,
+     * {@link Pump.Failure#WRITE} if this side failed while the client was still there.
+     */
+    Pump.Failure classify(Throwable writeFailure);
 
     /**
      * The stream failed. Called once per stream, never while a write is under way. Before the
      * response started this sends a status ({@code 500}, or {@code 503} if the executor refused
      * the work); after it, it aborts the connection or stream so that the client sees the body
-     * incomplete.
+     * incomplete; either way the exchange ends.
      */
     void fail(Pump.Failure kind, Throwable cause, long sent);
 }

@@ -225,7 +225,7 @@ class PumpTest {
         pump.start();
 
         Throwable cause = sink.failed.get(10, TimeUnit.SECONDS);
-        assertTrue(cause.getMessage().contains("ended after 192 bytes, short of its length of 256"), cause.getMessage());
+        assertTrue(cause.getMessage().contains("ended after 192 bytes, short of the promised length of 256"), cause.getMessage());
         assertEquals(Pump.Failure.BODY, sink.failure.get());
         body.awaitClosed();
         assertEquals(1, body.closes.get());
@@ -388,8 +388,23 @@ class PumpTest {
         }
 
         @Override
-        public boolean discardsBody() {
+        public boolean bodyAllowed() {
+            return true;
+        }
+
+        @Override
+        public boolean headRequest() {
             return false;
+        }
+
+        @Override
+        public long declaredLength() {
+            return -1;
+        }
+
+        @Override
+        public Pump.Failure classify(Throwable writeFailure) {
+            return writeFailure instanceof IOException ? Pump.Failure.CLIENT : Pump.Failure.WRITE;
         }
 
         @Override

@@ -44,8 +44,9 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     private final HttpServerExchange exchange;
     private final StreamingBody body;
     private final Pump pump;
+    private final ClientWatch watch;
     /** Taken in {@link #begin}; used by the writer role only, and by the failure after it. */
-    private StreamSinkChannel channel;
+    private volatile StreamSinkChannel channel;
     /** Undertow ended the exchange before the stream ended: there is nothing left to send or abort. */
     private volatile boolean ended;
     /** {@code send} threw after this was registered: the exchange and the body are not ours. */
@@ -55,6 +56,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         this.exchange = exchange;
         this.body = body;
         this.pump = new Pump(body, this, executor, options.chunkSize(), options.readAhead(), options.readBudget());
+        this.watch = new ClientWatch(exchange, pump, () -> channel);
     }
 
     /** See {@link io.github.undertowstreaming.Streaming#send}. */
@@ -86,6 +88,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     @Override
     public void run() {
         pump.start();
+        watch.start();
     }
 
     @Override
@@ -153,6 +156,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         return channel.write(srcs, offset, length);
+    }
+
+    @Override
+    public boolean flush() throws IOException {
+        return channel.flush();
     }
 
     @Override
@@ -297,6 +305,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     @Override
     public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
         try {
+            watch.stop();
             if (!abandoned && !pump.isFinished()) {
                 ended = true;
                 pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());

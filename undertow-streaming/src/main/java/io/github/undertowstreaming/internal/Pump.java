@@ -410,30 +410,38 @@ public final class Pump implements Runnable {
                 }
                 return;
             }
+            boolean written;
             try {
                 while (last.hasRemaining()) {
                     long w = sink.write(buffers, base, used);
                     if (w == 0) {
-                        synchronized (this) {
-                            if (state == State.FAILED) {
-                                break;
-                            }
-                            writer = Writer.ARMED;
-                        }
-                        sink.notifyWhenWritable();
-                        return;
+                        break;
                     }
                     sent += w;
                     Counters.BYTES_SENT.add(w);
                 }
+                // A channel may hold what it took (HTTP/2 sends a DATA frame when its buffer is
+                // full or flushed): with no next chunk at hand, the reader may block for long,
+                // so what was written must go out now.
+                written = !last.hasRemaining() && (!flushDue() || sink.flush());
             } catch (Throwable t) {
                 fail(sink.classify(t), t); // reported below
                 break;
             }
+            if (!written) {
+                synchronized (this) {
+                    if (state == State.FAILED) {
+                        break;
+                    }
+                    writer = Writer.ARMED;
+                }
+                sink.notifyWhenWritable(); // onWritable writes on, or flushes again
+                return;
+            }
             boolean startReader = false;
             synchronized (this) {
-                if (last.hasRemaining()) {
-                    break; // failed while writing; handled after the loop
+                if (state == State.FAILED) {
+                    break; // failed from elsewhere while writing; handled after the loop
                 }
                 head = (head + 1) % filled.length;
                 count--;
@@ -447,6 +455,11 @@ public final class Pump implements Runnable {
             }
         }
         exitWriter();
+    }
+
+    /** Whether the chunk just written is the last one at hand and the body goes on. */
+    private synchronized boolean flushDue() {
+        return count == 1 && !eof;
     }
 
     /**
@@ -511,6 +524,15 @@ public final class Pump implements Runnable {
         } catch (Throwable e) {
             Log.ROOT.endFailed(e, sink);
         }
+    }
+
+    /**
+     * Runs {@code check} if a body read is under way, holding the pump's monitor so that no
+     * write starts meanwhile (the read cannot end and hand its chunk to a writer); false if no
+     * read is under way or the stream has failed. For {@link ClientWatch}, on the IO thread.
+     */
+    synchronized boolean whileReading(java.util.function.BooleanSupplier check) {
+        return readerThread != null && state != State.FAILED && state != State.DONE && check.getAsBoolean();
     }
 
     /** Body bytes written so far. */

@@ -43,6 +43,12 @@ interface Sink {
      */
     long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
 
+    /**
+     * Pushes out what the sink holds of the bytes written so far, without blocking; false if
+     * it could not yet (then {@link #notifyWhenWritable} and flush again).
+     */
+    boolean flush() throws IOException;
+
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
     void notifyWhenWritable();
 

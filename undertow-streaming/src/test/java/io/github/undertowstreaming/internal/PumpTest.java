@@ -441,6 +441,11 @@ class PumpTest {
         }
 
         @Override
+        public boolean flush() {
+            return true;
+        }
+
+        @Override
         public void notifyWhenWritable() {
             if (received.get() >= stallAfter) {
                 stalled.countDown();

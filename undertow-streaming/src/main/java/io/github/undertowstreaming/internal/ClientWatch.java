@@ -1,0 +1,132 @@
+package io.github.undertowstreaming.internal;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.StreamSourceConduit;
+
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.Protocols;
+
+/**
+ * Notices that the client went away while a body read blocks, when nothing is being written and
+ * so no write can fail: every {@link #PERIOD_MS} ms, on the exchange's IO thread, while the
+ * stream lives. If a read is under way and the client is gone, the pump fails with
+ * {@link Pump.Failure#CLIENT}, which interrupts the read and cancels the body at once.
+ *
+ * <p>How "gone" is seen, per protocol:
+ * <ul>
+ *   <li>HTTP/1.x: Undertow does not read a connection while an exchange runs, so a client that
+ *       closed or reset it is not noticed. Once the request is complete, the watch reads the
+ *       connection without blocking: -1 or an error means gone. Bytes mean the client pipelined
+ *       its next request: they are handed back to the connection
+ *       ({@code HttpServerConnection.ungetRequestBytes}), where Undertow reads its next request
+ *       from after this exchange, and the watch reads no more.</li>
+ *   <li>HTTP/2: the connection closed, or the stream's channel was closed by the client's
+ *       RST_STREAM. Before the first chunk the stream's channel is not taken yet (taking it would
+ *       start the response and rule out a 500), so a reset during the first read is noticed when
+ *       that read returns and its chunk is written.</li>
+ * </ul>
+ * Ticks run on the IO thread; {@link #stop} may come from any thread.
+ */
+final class ClientWatch implements Runnable {
+
+    /** How often a blocked read is checked on; a disconnect is noticed within this much. */
+    static final long PERIOD_MS = 500;
+
+    private final HttpServerExchange exchange;
+    private final Pump pump;
+    /** The stream's response channel once taken, else null. */
+    private final Supplier<StreamSinkChannel> channel;
+    private volatile XnioExecutor.Key key;
+    private volatile boolean stopped;
+    /** The client pipelined bytes: no more reads of the connection here. */
+    private boolean pipelined;
+
+    ClientWatch(HttpServerExchange exchange, Pump pump, Supplier<StreamSinkChannel> channel) {
+        this.exchange = exchange;
+        this.pump = pump;
+        this.channel = channel;
+    }
+
+    /** Starts watching; any thread. */
+    void start() {
+        exchange.getIoThread().execute(this::schedule);
+    }
+
+    /** Stops watching; any thread (the exchange's completion). */
+    void stop() {
+        stopped = true;
+        XnioExecutor.Key k = key;
+        if (k != null) {
+            k.remove();
+        }
+    }
+
+    private void schedule() {
+        if (!stopped && !pump.isFinished()) {
+            key = exchange.getIoThread().executeAfter(this, PERIOD_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A tick, on the IO thread. */
+    @Override
+    public void run() {
+        key = null;
+        if (stopped || pump.isFinished()) {
+            return;
+        }
+        if (pump.whileReading(this::gone)) {
+            pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
+            return;
+        }
+        schedule();
+    }
+
+    /** Whether the client is gone. Called while a read is under way and no write can start. */
+    private boolean gone() {
+        ServerConnection connection = exchange.getConnection();
+        if (!connection.isOpen()) {
+            return true;
+        }
+        if (Protocols.HTTP_2_0.equals(exchange.getProtocol())) {
+            StreamSinkChannel c = channel.get();
+            return c != null && !c.isOpen();
+        }
+        if (pipelined || !exchange.isRequestComplete() || !(connection instanceof HttpServerConnection)) {
+            return false;
+        }
+        HttpServerConnection http = (HttpServerConnection) connection;
+        if (http.getExtraBytes() != null) {
+            return false; // the client pipelined already: bytes read now would go before those
+        }
+        StreamSourceConduit source = http.getOriginalSourceConduit();
+        PooledByteBuffer pooled = connection.getByteBufferPool().allocate();
+        try {
+            int n = source.read(pooled.getBuffer());
+            if (n < 0) {
+                return true;
+            }
+            if (n > 0) {
+                pooled.getBuffer().flip();
+                http.ungetRequestBytes(pooled);
+                pooled = null;
+                pipelined = true;
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        } finally {
+            if (pooled != null) {
+                pooled.close();
+            }
+        }
+    }
+}

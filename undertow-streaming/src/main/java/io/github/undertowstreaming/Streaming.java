@@ -28,7 +28,9 @@ public final class Streaming {
      * exchange ({@link StreamingOptions#defaults()} without one). A known length becomes the
      * {@code Content-Length} unless one is set; otherwise an HTTP/1.1 response is chunked, even
      * when the request asked to close the connection, so that a truncated body never looks
-     * complete.
+     * complete. A {@code Content-Length} set here is a promise the body must keep. With a status
+     * that has no body ({@code 1xx}, {@code 204}, {@code 304}) or on a HEAD request, no body bytes
+     * are sent (see {@link StreamingBody#length()} for what HEAD reads).
      *
      * <p>May be called from a handler on the IO thread, from a handler on a worker (under
      * {@code BlockingHandler}), or from any thread once the handler has dispatched; the stream

@@ -61,8 +61,11 @@ public interface StreamingBody extends Closeable {
 
     /**
      * The total number of bytes this body will produce, or -1 if that is unknown. The pump asks
-     * after the first read, so a body that learns its length on opening can report it. A known
-     * length becomes the {@code Content-Length} of the response unless the handler set one.
+     * after the first read, so a body that learns its length on opening can report it (on a HEAD
+     * request it asks first, and reads the first chunk only if the answer is -1, so that HEAD and
+     * GET advertise the same length). A known length becomes the {@code Content-Length} of the
+     * response unless the handler set one; if the handler did, the two must agree. The body must
+     * then produce exactly that many bytes, or the response fails as {@link #read} says.
      */
     default long length() {
         return -1;

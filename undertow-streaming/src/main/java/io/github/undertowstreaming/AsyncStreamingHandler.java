@@ -3,8 +3,10 @@ package io.github.undertowstreaming;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
+import io.github.undertowstreaming.internal.Statistics;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -35,11 +37,12 @@ import io.undertow.util.AttachmentKey;
  */
 public final class AsyncStreamingHandler implements HttpHandler {
 
-    static final AttachmentKey<StreamingOptions> OPTIONS = AttachmentKey.create(StreamingOptions.class);
+    static final AttachmentKey<AsyncStreamingHandler> HANDLER = AttachmentKey.create(AsyncStreamingHandler.class);
 
     private final HttpHandler next;
     /** Final but for the custom-filter setters, which run before the first request. */
     private volatile StreamingOptions options;
+    private final Statistics statistics = new Statistics();
 
     /** With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls. */
     public AsyncStreamingHandler(HttpHandler next) {
@@ -49,6 +52,9 @@ public final class AsyncStreamingHandler implements HttpHandler {
     public AsyncStreamingHandler(HttpHandler next, StreamingOptions options) {
         this.next = Messages.MESSAGES.checkNotNull("next", next);
         this.options = Messages.MESSAGES.checkNotNull("options", options);
+        if (options.name() != null) {
+            Jmx.register(options.name(), statistics);
+        }
     }
 
     /** {@code next}, wrapped with the default options. */
@@ -68,10 +74,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             next.handleRequest(exchange);
             return;
         }
-        if (o != StreamingOptions.defaults()) {
-            // with the defaults there is nothing to attach: Streaming.send falls back to them
-            exchange.putAttachment(OPTIONS, o);
-        }
+        exchange.putAttachment(HANDLER, this); // its options and its statistics, for Streaming.send
         next.handleRequest(exchange);
     }
 
@@ -81,6 +84,19 @@ public final class AsyncStreamingHandler implements HttpHandler {
 
     public StreamingOptions getOptions() {
         return options;
+    }
+
+    /**
+     * A snapshot of this handler's stream counters; cheap, from any thread. A handler with a
+     * {@linkplain StreamingOptions.Builder#name name} also shows them over JMX, as
+     * {@code io.github.undertowstreaming:type=AsyncStreamingHandler,name=NAME}.
+     */
+    public Streaming.Stats statistics() {
+        return new Streaming.Stats(statistics);
+    }
+
+    Statistics statisticsHolder() {
+        return statistics;
     }
 
     /** custom-filter parameter {@code skip}: a predicate in Undertow's predicate language. */
@@ -103,8 +119,31 @@ public final class AsyncStreamingHandler implements HttpHandler {
         set("read-budget", bytes);
     }
 
+    /** custom-filter parameter {@code maxStreams}, as {@link StreamingOptions.Builder#maxStreams}. */
+    public void setMaxStreams(String streams) {
+        set("max-streams", streams);
+    }
+
+    /** custom-filter parameter {@code readTimeout}, in milliseconds, as {@link StreamingOptions.Builder#readTimeout}. */
+    public void setReadTimeout(String millis) {
+        set("read-timeout", millis);
+    }
+
+    /** custom-filter parameter {@code writeTimeout}, in milliseconds, as {@link StreamingOptions.Builder#writeTimeout}. */
+    public void setWriteTimeout(String millis) {
+        set("write-timeout", millis);
+    }
+
+    /** custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}. */
+    public void setName(String name) {
+        set("name", name);
+    }
+
     private void set(String name, String value) {
         options = OptionsText.apply(options.toBuilder(), name, value).build();
+        if (name.equals("name")) {
+            Jmx.register(options.name(), statistics);
+        }
     }
 
     /** The handler in the predicate language: parsing this text gives the same handler back. */

@@ -1,8 +1,10 @@
 package io.github.undertowstreaming;
 
-import io.github.undertowstreaming.internal.Counters;
+import java.time.Duration;
+
 import io.github.undertowstreaming.internal.ExchangeSink;
 import io.github.undertowstreaming.internal.Messages;
+import io.github.undertowstreaming.internal.Statistics;
 import io.undertow.server.HttpServerExchange;
 
 /**
@@ -44,7 +46,12 @@ public final class Streaming {
     public static void send(HttpServerExchange exchange, StreamingBody body) {
         Messages.MESSAGES.checkNotNull("exchange", exchange);
         Messages.MESSAGES.checkNotNull("body", body);
-        ExchangeSink.send(exchange, body, options(exchange));
+        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
+        if (handler == null) {
+            ExchangeSink.send(exchange, body, StreamingOptions.defaults(), Statistics.GLOBAL);
+        } else {
+            ExchangeSink.send(exchange, body, handler.getOptions(), handler.statisticsHolder());
+        }
     }
 
     /**
@@ -52,32 +59,55 @@ public final class Streaming {
      * attached, or {@link StreamingOptions#defaults()}.
      */
     public static StreamingOptions options(HttpServerExchange exchange) {
-        StreamingOptions options = exchange.getAttachment(AsyncStreamingHandler.OPTIONS);
-        return options == null ? StreamingOptions.defaults() : options;
+        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
+        return handler == null ? StreamingOptions.defaults() : handler.getOptions();
     }
 
-    /** A snapshot of the process-wide stream counters. Cheap; safe from any thread. */
+    /** A snapshot of the process-wide stream counters, every handler's streams and those sent without one. Cheap; safe from any thread. */
     public static Stats stats() {
-        return new Stats(Counters.started(), Counters.finished(), Counters.failed(), Counters.bytesSent());
+        return new Stats(Statistics.GLOBAL);
     }
 
-    /** Stream counters, as {@link #stats()} read them. The counts are read one after another. */
+    /**
+     * Stream counters: the process's ({@link Streaming#stats()}) or one handler's
+     * ({@link AsyncStreamingHandler#statistics()}). The counts are read one after another, so a
+     * snapshot taken while streams run may be off by the streams that moved meanwhile.
+     */
     public static final class Stats {
+        private final long inFlight;
         private final long started;
         private final long finished;
-        private final long failed;
+        private final long bodyFailures;
+        private final long clientFailures;
+        private final long writeFailures;
+        private final long rejected;
+        private final long timeouts;
+        private final long limited;
         private final long bytesSent;
+        private final long readNanos;
 
-        Stats(long started, long finished, long failed, long bytesSent) {
-            this.started = started;
-            this.finished = finished;
-            this.failed = failed;
-            this.bytesSent = bytesSent;
+        Stats(Statistics s) {
+            this.inFlight = s.inFlight();
+            this.started = s.started();
+            this.finished = s.finished();
+            this.bodyFailures = s.bodyFailures();
+            this.clientFailures = s.clientFailures();
+            this.writeFailures = s.writeFailures();
+            this.rejected = s.rejected();
+            this.timeouts = s.timeouts();
+            this.limited = s.limited();
+            this.bytesSent = s.bytesSent();
+            this.readNanos = s.readNanos();
         }
 
-        /** Streams sent and not yet finished or failed. */
+        /** Streams started and not yet finished or failed. */
         public long inFlight() {
-            return Math.max(0, started - finished - failed);
+            return inFlight;
+        }
+
+        /** Streams started: admitted under {@code max-streams} and handed to the executor. */
+        public long started() {
+            return started;
         }
 
         /** Streams whose every byte was written. */
@@ -85,9 +115,39 @@ public final class Streaming {
             return finished;
         }
 
-        /** Streams that failed: the body, the client, or the executor. */
+        /** Streams that failed, for any cause: the sum of the five counts below. */
         public long failed() {
-            return failed;
+            return bodyFailures + clientFailures + writeFailures + rejected + timeouts;
+        }
+
+        /** Streams whose body failed: it threw, broke its contract, or did not keep its length. */
+        public long bodyFailures() {
+            return bodyFailures;
+        }
+
+        /** Streams whose client went away, or whose exchange Undertow ended first. */
+        public long clientFailures() {
+            return clientFailures;
+        }
+
+        /** Streams whose write failed on this side while the client was still there. */
+        public long writeFailures() {
+            return writeFailures;
+        }
+
+        /** Streams whose executor refused a task. */
+        public long rejected() {
+            return rejected;
+        }
+
+        /** Streams that hit the read timeout or the write timeout. */
+        public long timeouts() {
+            return timeouts;
+        }
+
+        /** Streams refused with {@code 503} because {@code max-streams} were in flight; not started. */
+        public long limited() {
+            return limited;
         }
 
         /** Body bytes written to responses. */
@@ -95,10 +155,17 @@ public final class Streaming {
             return bytesSent;
         }
 
+        /** Time spent in body reads, summed over streams. */
+        public Duration readTime() {
+            return Duration.ofNanos(readNanos);
+        }
+
         @Override
         public String toString() {
-            return "Stats[inFlight=" + inFlight() + ", finished=" + finished + ", failed=" + failed
-                    + ", bytesSent=" + bytesSent + "]";
+            return "Stats[inFlight=" + inFlight + ", started=" + started + ", finished=" + finished
+                    + ", bodyFailures=" + bodyFailures + ", clientFailures=" + clientFailures
+                    + ", writeFailures=" + writeFailures + ", rejected=" + rejected + ", timeouts=" + timeouts
+                    + ", limited=" + limited + ", bytesSent=" + bytesSent + ", readTime=" + readTime() + "]";
         }
     }
 }

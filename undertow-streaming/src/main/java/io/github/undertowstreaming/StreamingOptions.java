@@ -1,6 +1,8 @@
 package io.github.undertowstreaming;
 
+import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
 
 import io.github.undertowstreaming.internal.Messages;
 import io.undertow.attribute.ExchangeAttribute;
@@ -55,6 +57,14 @@ public final class StreamingOptions {
      */
     public static final long DEFAULT_READ_BUDGET = 1 << 20;
 
+    /** The most streams {@link Builder#maxStreams} accepts. */
+    public static final int MAX_MAX_STREAMS = 1 << 24;
+
+    /** The longest timeout accepted: one day. */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
     private static final Predicate UPGRADE_REQUESTS = upgradeRequestsButH2c();
 
     private static final StreamingOptions DEFAULTS = new Builder().build();
@@ -64,6 +74,10 @@ public final class StreamingOptions {
     private final long readBudget;
     private final Executor executor;
     private final Predicate skip;
+    private final int maxStreams;
+    private final Duration readTimeout;
+    private final Duration writeTimeout;
+    private final String name;
 
     private StreamingOptions(Builder b) {
         this.chunkSize = b.chunkSize;
@@ -71,6 +85,10 @@ public final class StreamingOptions {
         this.readBudget = b.readBudget;
         this.executor = b.executor;
         this.skip = b.skip;
+        this.maxStreams = b.maxStreams;
+        this.readTimeout = b.readTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.name = b.name;
     }
 
     /** The options used where no {@link AsyncStreamingHandler} attached any. */
@@ -90,6 +108,10 @@ public final class StreamingOptions {
         b.readBudget = readBudget;
         b.executor = executor;
         b.skip = skip;
+        b.maxStreams = maxStreams;
+        b.readTimeout = readTimeout;
+        b.writeTimeout = writeTimeout;
+        b.name = name;
         return b;
     }
 
@@ -121,6 +143,26 @@ public final class StreamingOptions {
         return skip;
     }
 
+    /** The most streams in flight at once on one handler; 0 means no limit. */
+    public int maxStreams() {
+        return maxStreams;
+    }
+
+    /** The longest one body read may take; {@link Duration#ZERO} means no limit. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /** The longest a client may take no bytes while the pump waits on it; {@link Duration#ZERO} means no limit. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** The handler's name, for its statistics over JMX; null if it has none. */
+    public String name() {
+        return name;
+    }
+
     /**
      * The default skip predicate: requests that ask for a protocol upgrade, such as WebSocket
      * handshakes, other than h2c. In predicate language:
@@ -145,7 +187,9 @@ public final class StreamingOptions {
     public String toString() {
         return "StreamingOptions[chunk-size=" + (chunkSize == 0 ? DEFAULT_CHUNK_BUFFERS + " buffers" : chunkSize)
                 + ", read-ahead=" + readAhead + ", read-budget=" + readBudget
-                + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip + "]";
+                + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip
+                + ", max-streams=" + maxStreams + ", read-timeout=" + readTimeout.toMillis()
+                + ", write-timeout=" + writeTimeout.toMillis() + ", name=" + name + "]";
     }
 
     /** Builds {@link StreamingOptions}. Not thread-safe; each setter checks its value at once. */
@@ -155,6 +199,10 @@ public final class StreamingOptions {
         private long readBudget = DEFAULT_READ_BUDGET;
         private Executor executor;
         private Predicate skip = UPGRADE_REQUESTS;
+        private int maxStreams;
+        private Duration readTimeout = Duration.ZERO;
+        private Duration writeTimeout = Duration.ZERO;
+        private String name;
 
         private Builder() {
         }
@@ -219,6 +267,66 @@ public final class StreamingOptions {
         public Builder skip(Predicate skip) {
             this.skip = Messages.MESSAGES.checkNotNull("skip", skip);
             return this;
+        }
+
+        /**
+         * The most streams in flight at once on the handler these options are given to, from 0
+         * (no limit, the default) to {@link #MAX_MAX_STREAMS}. Beyond it a new stream gets
+         * {@code 503} with {@code Retry-After: 1} before anything is read, and its body is closed
+         * unread, on the executor.
+         */
+        public Builder maxStreams(int streams) {
+            if (streams < 0 || streams > MAX_MAX_STREAMS) {
+                throw Messages.MESSAGES.badValue("max-streams", "between 0 (no limit) and " + MAX_MAX_STREAMS, streams);
+            }
+            this.maxStreams = streams;
+            return this;
+        }
+
+        /**
+         * The longest one read of a body may take, from 1 ms to {@link #MAX_TIMEOUT};
+         * {@link Duration#ZERO} (the default) for no limit. A read that takes longer fails the
+         * stream as a body failure ({@code 500} before the first byte, an abort after); the
+         * reading thread is interrupted and the body's {@code cancel()} called, so that a read
+         * blocked on a socket or an interruptible channel returns. Checked every
+         * {@code min(500 ms, timeout / 4)}, so it fires up to that much late.
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = timeout("read-timeout", timeout);
+            return this;
+        }
+
+        /**
+         * The longest a client may take no bytes while the pump waits for its socket, from 1 ms
+         * to {@link #MAX_TIMEOUT}; {@link Duration#ZERO} (the default) for no limit. A client that
+         * takes longer is dropped as gone (the connection closed, or the HTTP/2 stream reset), its
+         * body closed and its buffers returned. Checked as the read timeout is.
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = timeout("write-timeout", timeout);
+            return this;
+        }
+
+        /**
+         * The handler's name: up to 64 letters, digits, dots, dashes or underscores. A handler
+         * with a name registers its statistics as the MBean
+         * {@code io.github.undertowstreaming:type=AsyncStreamingHandler,name=NAME}.
+         */
+        public Builder name(String name) {
+            Messages.MESSAGES.checkNotNull("name", name);
+            if (!NAME.matcher(name).matches()) {
+                throw Messages.MESSAGES.badValue("name", "1 to 64 letters, digits, '.', '-' or '_'", "'" + name + "'");
+            }
+            this.name = name;
+            return this;
+        }
+
+        private static Duration timeout(String option, Duration timeout) {
+            Messages.MESSAGES.checkNotNull(option, timeout);
+            if (!timeout.isZero() && (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+                throw Messages.MESSAGES.badValue(option, "0 (no limit) or from 1 ms to " + MAX_TIMEOUT.toMillis() + " ms", timeout.toMillis() + " ms");
+            }
+            return timeout;
         }
 
         public StreamingOptions build() {

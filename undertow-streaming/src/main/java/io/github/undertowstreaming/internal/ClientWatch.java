@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -16,9 +17,10 @@ import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.Protocols;
 
 /**
- * Notices that the client went away while a body read blocks, when nothing is being written and
- * so no write can fail: every {@link #PERIOD_MS} ms, on the exchange's IO thread, while the
- * stream lives. If a read is under way and the client is gone, the pump fails with
+ * The stream's timer: the read and write timeouts, and the client's going away while a body
+ * read blocks. Notices that the client went away while a body read blocks, when nothing is being written and
+ * so no write can fail: every {@link #PERIOD_MS} ms (or a quarter of the shorter timeout), on
+ * the exchange's IO thread, while the stream lives. If a read is under way and the client is gone, the pump fails with
  * {@link Pump.Failure#CLIENT}, which interrupts the read and cancels the body at once.
  *
  * <p>How "gone" is seen, per protocol:
@@ -45,15 +47,34 @@ final class ClientWatch implements Runnable {
     private final Pump pump;
     /** The stream's response channel once taken, else null. */
     private final Supplier<StreamSinkChannel> channel;
+    private final long readTimeout;
+    private final long writeTimeout;
+    private final long period;
+    private final Object body;
     private volatile XnioExecutor.Key key;
     private volatile boolean stopped;
     /** The client pipelined bytes: no more reads of the connection here. */
     private boolean pipelined;
 
-    ClientWatch(HttpServerExchange exchange, Pump pump, Supplier<StreamSinkChannel> channel) {
+    /**
+     * @param readTimeout  the longest one body read may take; zero for no limit
+     * @param writeTimeout the longest the writer may wait for a full socket; zero for no limit
+     */
+    ClientWatch(HttpServerExchange exchange, Pump pump, Supplier<StreamSinkChannel> channel,
+            Duration readTimeout, Duration writeTimeout, Object body) {
         this.exchange = exchange;
         this.pump = pump;
         this.channel = channel;
+        this.readTimeout = readTimeout.toNanos();
+        this.writeTimeout = writeTimeout.toNanos();
+        this.body = body;
+        long p = TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+        for (long t : new long[] {this.readTimeout, this.writeTimeout}) {
+            if (t > 0) {
+                p = Math.min(p, Math.max(TimeUnit.MILLISECONDS.toNanos(1), t / 4));
+            }
+        }
+        this.period = p;
     }
 
     /** Starts watching; any thread. */
@@ -72,7 +93,7 @@ final class ClientWatch implements Runnable {
 
     private void schedule() {
         if (!stopped && !pump.isFinished()) {
-            key = exchange.getIoThread().executeAfter(this, PERIOD_MS, TimeUnit.MILLISECONDS);
+            key = exchange.getIoThread().executeAfter(this, period, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -83,7 +104,18 @@ final class ClientWatch implements Runnable {
         if (stopped || pump.isFinished()) {
             return;
         }
-        if (pump.whileReading(this::gone)) {
+        long now = System.nanoTime();
+        long reading = pump.readingSince();
+        if (reading != -1 && readTimeout > 0 && now - reading > readTimeout) {
+            pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.readTimedOut(body, TimeUnit.NANOSECONDS.toMillis(readTimeout)));
+            return;
+        }
+        long waiting = pump.waitingSince();
+        if (waiting != -1 && writeTimeout > 0 && now - waiting > writeTimeout) {
+            pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.writeTimedOut(TimeUnit.NANOSECONDS.toMillis(writeTimeout)));
+            return;
+        }
+        if (reading != -1 && pump.whileReading(this::gone)) {
             pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
             return;
         }

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
+import org.xnio.channels.WriteTimeoutException;
 import org.xnio.channels.StreamSinkChannel;
 
 import io.github.undertowstreaming.StreamingBody;
@@ -52,15 +53,20 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     /** {@code send} threw after this was registered: the exchange and the body are not ours. */
     private volatile boolean abandoned;
 
-    private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, StreamingOptions options) {
+    private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, StreamingOptions options,
+            Statistics stats) {
         this.exchange = exchange;
         this.body = body;
-        this.pump = new Pump(body, this, executor, options.chunkSize(), options.readAhead(), options.readBudget());
-        this.watch = new ClientWatch(exchange, pump, () -> channel);
+        this.pump = new Pump(body, this, executor, options.chunkSize(), options.readAhead(), options.readBudget(),
+                stats, options.maxStreams());
+        this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(), body);
     }
 
-    /** See {@link io.github.undertowstreaming.Streaming#send}. */
-    public static void send(HttpServerExchange exchange, StreamingBody body, StreamingOptions options) {
+    /**
+     * See {@link io.github.undertowstreaming.Streaming#send}; {@code stats} are the handler's
+     * counters, or {@link Statistics#GLOBAL} without a handler.
+     */
+    public static void send(HttpServerExchange exchange, StreamingBody body, StreamingOptions options, Statistics stats) {
         if (exchange.getAttachment(SENT) != null) {
             throw Messages.MESSAGES.alreadySent(describe(exchange));
         }
@@ -71,7 +77,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             throw Messages.MESSAGES.alreadyDispatched(describe(exchange));
         }
         Executor executor = options.executor() != null ? options.executor() : exchange.getConnection().getWorker();
-        ExchangeSink sink = new ExchangeSink(exchange, body, executor, options);
+        ExchangeSink sink = new ExchangeSink(exchange, body, executor, options, stats);
         exchange.addExchangeCompleteListener(sink); // throws if the exchange is over: nothing happened yet
         exchange.putAttachment(SENT, sink);
         try {
@@ -247,8 +253,23 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             abort();
             return;
         }
+        if (cause instanceof WriteTimeoutException) {
+            Log.IO.writeTimedOut(cause, request, sent, body);
+            abort();
+            return;
+        }
+        if (kind == Pump.Failure.LIMITED) {
+            Log.IO.limited(request);
+            exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+            exchange.getResponseHeaders().clear();
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            exchange.endExchange();
+            return;
+        }
         if (exchange.isResponseStarted()) {
-            if (kind == Pump.Failure.REJECTED) {
+            if (kind == Pump.Failure.TIMEOUT) {
+                Log.ROOT.readTimedOut(cause, body, request);
+            } else if (kind == Pump.Failure.REJECTED) {
                 Log.ROOT.rejected(cause, request, sent, "aborting the response");
             } else if (kind == Pump.Failure.WRITE) {
                 Log.ROOT.writeFailed(cause, request, sent, body);
@@ -262,7 +283,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             Log.ROOT.rejected(cause, request, sent, "responding 503");
             exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
         } else {
-            Log.ROOT.failedBeforeResponse(cause, body, request);
+            if (kind == Pump.Failure.TIMEOUT) {
+                Log.ROOT.readTimedOut(cause, body, request);
+            } else {
+                Log.ROOT.failedBeforeResponse(cause, body, request);
+            }
             exchange.setStatusCode(StatusCodes.INTERNAL_SERVER_ERROR);
             exchange.putAttachment(DefaultResponseListener.EXCEPTION, cause);
         }

@@ -57,6 +57,22 @@ public interface Log extends BasicLogger {
     void endFailed(@Cause Throwable cause, Object sink);
 
     @LogMessage(level = WARN)
+    @Message(id = 10, value = "Registering the MBean %s failed; the handler's statistics stay readable in code")
+    void jmxFailed(@Cause Throwable cause, String objectName);
+
+    @LogMessage(level = ERROR)
+    @Message(id = 11, value = "Reading %s for %s took longer than the read timeout; failing the stream")
+    void readTimedOut(@Cause Throwable cause, Object body, String request);
+
+    @LogMessage(level = DEBUG)
+    @Message(id = 12, value = "The client of %s took no bytes for the write timeout after %d bytes of %s; dropping it")
+    void writeTimedOut(@Cause Throwable cause, String request, long sent, Object body);
+
+    @LogMessage(level = DEBUG)
+    @Message(id = 13, value = "max-streams reached; %s gets 503")
+    void limited(String request);
+
+    @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);
 }

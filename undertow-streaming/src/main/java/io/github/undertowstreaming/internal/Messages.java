@@ -62,6 +62,15 @@ public interface Messages {
     @Message(id = 115, value = "The handler set Content-Length: %s, which is not a length")
     IOException badContentLength(String value);
 
+    @Message(id = 116, value = "max-streams (%d) streams are in flight on this handler already")
+    IllegalStateException tooManyStreams(int maxStreams);
+
+    @Message(id = 117, value = "%s took longer than the read timeout of %d ms to read")
+    org.xnio.channels.ReadTimeoutException readTimedOut(Object body, long millis);
+
+    @Message(id = 118, value = "The client took no bytes for the write timeout of %d ms")
+    org.xnio.channels.WriteTimeoutException writeTimedOut(long millis);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

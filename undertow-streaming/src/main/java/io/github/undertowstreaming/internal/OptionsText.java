@@ -1,5 +1,6 @@
 package io.github.undertowstreaming.internal;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -27,6 +28,10 @@ public final class OptionsText {
         p.put("chunk-size", Integer.class);
         p.put("read-ahead", Integer.class);
         p.put("read-budget", Long.class);
+        p.put("max-streams", Integer.class);
+        p.put("read-timeout", Long.class);
+        p.put("write-timeout", Long.class);
+        p.put("name", String.class);
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
     }
 
@@ -47,6 +52,14 @@ public final class OptionsText {
                 return b.readAhead((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
             case "read-budget":
                 return b.readBudget(number(name, value, Long.MIN_VALUE, Long.MAX_VALUE));
+            case "max-streams":
+                return b.maxStreams((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
+            case "read-timeout":
+                return b.readTimeout(millis(name, value));
+            case "write-timeout":
+                return b.writeTimeout(millis(name, value));
+            case "name":
+                return b.name(String.valueOf(value));
             default:
                 throw Messages.MESSAGES.unknownParameter(name, PARAMETERS.keySet().toString());
         }
@@ -86,11 +99,32 @@ public final class OptionsText {
         if (o.readBudget() != d.readBudget()) {
             params.add("read-budget=" + o.readBudget());
         }
+        if (o.maxStreams() != d.maxStreams()) {
+            params.add("max-streams=" + o.maxStreams());
+        }
+        if (!o.readTimeout().equals(d.readTimeout())) {
+            params.add("read-timeout=" + o.readTimeout().toMillis());
+        }
+        if (!o.writeTimeout().equals(d.writeTimeout())) {
+            params.add("write-timeout=" + o.writeTimeout().toMillis());
+        }
+        if (o.name() != null) {
+            params.add("name=" + quote(o.name()));
+        }
         return params.toString();
     }
 
     private static String quote(String text) {
         return text.indexOf('\'') < 0 ? "'" + text + "'" : '"' + text + '"';
+    }
+
+    /** Milliseconds as text; a negative number is refused by the builder, naming the option. */
+    private static Duration millis(String name, Object value) {
+        long ms = number(name, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        if (ms < 0) {
+            throw Messages.MESSAGES.badValue(name, "0 (no limit) or a number of milliseconds", ms);
+        }
+        return Duration.ofMillis(ms);
     }
 
     private static long number(String name, Object value, long min, long max) {

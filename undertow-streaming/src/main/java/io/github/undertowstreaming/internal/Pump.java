@@ -75,12 +75,19 @@ public final class Pump implements Runnable {
         /** A write failed on this side while the client was still there (a conduit's fault). */
         WRITE,
         /** The executor refused a task. */
-        REJECTED
+        REJECTED,
+        /** A read took longer than the read timeout, or the client took no bytes for the write timeout. */
+        TIMEOUT,
+        /** The handler had {@code max-streams} streams in flight already; nothing was read. */
+        LIMITED
     }
 
     private final StreamingBody body;
     private final Sink sink;
     private final Executor executor;
+    /** The handler's counters, or {@link Statistics#GLOBAL}; every stream also counts in GLOBAL. */
+    private final Statistics stats;
+    private final int maxStreams;
     private final int chunkSize;
     private final long readBudget;
     /** Pooled buffers per chunk: a chunk larger than one pooled buffer spans several. */
@@ -104,10 +111,12 @@ public final class Pump implements Runnable {
     private Throwable cause;
     private boolean reported;
     private boolean released;
-    /** Counted in {@link Counters#STARTED}: set by {@link #start}, so a stream never started is never counted. */
+    /** Admitted and counted as started by {@link #start}: a stream never started is never counted. */
     private boolean counted;
     /** The thread inside {@code body.read} right now, or null; interrupted if the stream fails meanwhile. */
     private Thread readerThread;
+    /** When the writer was last armed on a full socket ({@code System.nanoTime()}). */
+    private long armedAt;
 
     // Reader role only.
     private long length = -1;
@@ -120,6 +129,8 @@ public final class Pump implements Runnable {
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
+    /** When the current body read began ({@code System.nanoTime()}); meaningful while {@link #readerThread} is set. */
+    private volatile long readStarted;
 
     /**
      * @param chunkSize  the most bytes read into one chunk; 0 for the default number of buffers
@@ -127,9 +138,20 @@ public final class Pump implements Runnable {
      * @param readBudget bytes read on one executor turn before the reader yields its thread
      */
     Pump(StreamingBody body, Sink sink, Executor executor, int chunkSize, int readAhead, long readBudget) {
+        this(body, sink, executor, chunkSize, readAhead, readBudget, Statistics.GLOBAL, 0);
+    }
+
+    /**
+     * @param stats      the handler's counters, or {@link Statistics#GLOBAL}
+     * @param maxStreams the most streams {@code stats} may have in flight; 0 for no limit
+     */
+    Pump(StreamingBody body, Sink sink, Executor executor, int chunkSize, int readAhead, long readBudget,
+            Statistics stats, int maxStreams) {
         this.body = body;
         this.sink = sink;
         this.executor = executor;
+        this.stats = stats;
+        this.maxStreams = maxStreams;
         this.chunkSize = chunkSize == 0 ? StreamingOptions.DEFAULT_CHUNK_BUFFERS * sink.bufferSize() : chunkSize;
         this.readBudget = readBudget;
         this.parts = (this.chunkSize + sink.bufferSize() - 1) / sink.bufferSize();
@@ -139,8 +161,10 @@ public final class Pump implements Runnable {
     }
 
     /**
-     * Starts the stream: hands the first read to the executor. Called once, on the thread that
-     * sent the body, after the handler call that sent it has returned.
+     * Starts the stream: admits it under {@code max-streams} and hands the first read to the
+     * executor. Called once, on the thread that sent the body, after the handler call that sent
+     * it has returned. A stream over the limit fails as {@link Failure#LIMITED} before anything
+     * is read, and its body is closed unread on the executor.
      */
     void start() {
         synchronized (this) {
@@ -150,11 +174,35 @@ public final class Pump implements Runnable {
             if (state != State.NEW || reading) {
                 throw Messages.MESSAGES.illegalTransition(state, "start");
             }
-            reading = true;
-            counted = true;
         }
-        Counters.STARTED.increment();
+        if (!stats.admit(maxStreams)) {
+            stats.countLimited();
+            if (stats != Statistics.GLOBAL) {
+                Statistics.GLOBAL.countLimited();
+            }
+            fail(Failure.LIMITED, Messages.MESSAGES.tooManyStreams(maxStreams));
+            return;
+        }
+        if (stats != Statistics.GLOBAL) {
+            Statistics.GLOBAL.admit(0);
+        }
+        synchronized (this) {
+            counted = true;
+            if (state == State.FAILED) {
+                count(failure); // failed between the two blocks; the failure scheduled the closing
+                return;
+            }
+            reading = true;
+        }
         schedule();
+    }
+
+    /** Counts the end of an admitted stream: finished if {@code failure} is null. */
+    private void count(Failure failure) {
+        stats.ended(failure);
+        if (stats != Statistics.GLOBAL) {
+            Statistics.GLOBAL.ended(failure);
+        }
     }
 
     /** The reader role. Runs on the executor only. */
@@ -239,6 +287,8 @@ public final class Pump implements Runnable {
      * can interrupt a read that blocks; a stray interrupt never outlives the read.
      */
     private int read(int slot, boolean first) throws IOException {
+        long start = System.nanoTime();
+        readStarted = start;
         synchronized (this) {
             readerThread = Thread.currentThread();
         }
@@ -249,6 +299,11 @@ public final class Pump implements Runnable {
                 readerThread = null;
             }
             Thread.interrupted();
+            long nanos = System.nanoTime() - start;
+            stats.read(nanos);
+            if (stats != Statistics.GLOBAL) {
+                Statistics.GLOBAL.read(nanos);
+            }
         }
     }
 
@@ -270,6 +325,7 @@ public final class Pump implements Runnable {
             if (b.capacity() > room) {
                 b.limit(room);
             }
+            readStarted = System.nanoTime();
             int n = body.read(b);
             if (first && used == 0) {
                 length = promisedLength();
@@ -393,7 +449,7 @@ public final class Pump implements Runnable {
                         return; // the reader is reading and will write what it reads
                     }
                     state = State.DONE;
-                    Counters.FINISHED.increment();
+                    count(null);
                     released = true; // eof: the reader is gone, and so is this writer
                 }
                 base = head * parts;
@@ -418,7 +474,10 @@ public final class Pump implements Runnable {
                         break;
                     }
                     sent += w;
-                    Counters.BYTES_SENT.add(w);
+                    stats.sent(w);
+                    if (stats != Statistics.GLOBAL) {
+                        Statistics.GLOBAL.sent(w);
+                    }
                 }
                 // A channel may hold what it took (HTTP/2 sends a DATA frame when its buffer is
                 // full or flushed): with no next chunk at hand, the reader may block for long,
@@ -434,6 +493,7 @@ public final class Pump implements Runnable {
                         break;
                     }
                     writer = Writer.ARMED;
+                    armedAt = System.nanoTime();
                 }
                 sink.notifyWhenWritable(); // onWritable writes on, or flushes again
                 return;
@@ -490,7 +550,7 @@ public final class Pump implements Runnable {
             }
             state = State.FAILED;
             if (counted) {
-                Counters.FAILED.increment();
+                count(kind);
             }
             failure = kind;
             cause = t;
@@ -533,6 +593,16 @@ public final class Pump implements Runnable {
      */
     synchronized boolean whileReading(java.util.function.BooleanSupplier check) {
         return readerThread != null && state != State.FAILED && state != State.DONE && check.getAsBoolean();
+    }
+
+    /** When the body read under way began ({@code System.nanoTime()}), or -1 if none is. */
+    synchronized long readingSince() {
+        return readerThread != null && state != State.FAILED && state != State.DONE ? readStarted : -1;
+    }
+
+    /** Since when the writer waits for a full socket ({@code System.nanoTime()}), or -1 if it does not. */
+    synchronized long waitingSince() {
+        return writer == Writer.ARMED && state == State.STREAMING ? armedAt : -1;
     }
 
     /** Body bytes written so far. */

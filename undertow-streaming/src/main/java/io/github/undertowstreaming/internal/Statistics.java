@@ -1,0 +1,125 @@
+package io.github.undertowstreaming.internal;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counters of one {@code AsyncStreamingHandler}, or the process-wide ones ({@link #GLOBAL}),
+ * which every stream also counts in. Cheap to update from any thread; read one counter after
+ * another, so a snapshot is not atomic.
+ */
+public final class Statistics {
+
+    /** Every stream of the process, with or without a handler. */
+    public static final Statistics GLOBAL = new Statistics();
+
+    private final LongAdder started = new LongAdder();
+    private final LongAdder finished = new LongAdder();
+    private final LongAdder bodyFailures = new LongAdder();
+    private final LongAdder clientFailures = new LongAdder();
+    private final LongAdder writeFailures = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder limited = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder readNanos = new LongAdder();
+    /** Streams admitted and not ended: what {@code max-streams} bounds. */
+    private final AtomicLong inFlight = new AtomicLong();
+
+    /** Admits a stream if fewer than {@code max} are in flight (0: no limit); false if not. */
+    boolean admit(int max) {
+        for (;;) {
+            long n = inFlight.get();
+            if (max > 0 && n >= max) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                started.increment();
+                return true;
+            }
+        }
+    }
+
+    void ended(Pump.Failure failure) {
+        inFlight.decrementAndGet();
+        if (failure == null) {
+            finished.increment();
+            return;
+        }
+        switch (failure) {
+            case BODY:
+                bodyFailures.increment();
+                break;
+            case CLIENT:
+                clientFailures.increment();
+                break;
+            case WRITE:
+                writeFailures.increment();
+                break;
+            case REJECTED:
+                rejected.increment();
+                break;
+            case TIMEOUT:
+                timeouts.increment();
+                break;
+            default:
+                throw new AssertionError(failure);
+        }
+    }
+
+    void countLimited() {
+        limited.increment();
+    }
+
+    void sent(long bytes) {
+        bytesSent.add(bytes);
+    }
+
+    void read(long nanos) {
+        readNanos.add(nanos);
+    }
+
+    public long inFlight() {
+        return inFlight.get();
+    }
+
+    public long started() {
+        return started.sum();
+    }
+
+    public long finished() {
+        return finished.sum();
+    }
+
+    public long bodyFailures() {
+        return bodyFailures.sum();
+    }
+
+    public long clientFailures() {
+        return clientFailures.sum();
+    }
+
+    public long writeFailures() {
+        return writeFailures.sum();
+    }
+
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    public long timeouts() {
+        return timeouts.sum();
+    }
+
+    public long limited() {
+        return limited.sum();
+    }
+
+    public long bytesSent() {
+        return bytesSent.sum();
+    }
+
+    public long readNanos() {
+        return readNanos.sum();
+    }
+}

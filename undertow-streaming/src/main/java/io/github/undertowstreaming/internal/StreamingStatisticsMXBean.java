@@ -1,0 +1,36 @@
+package io.github.undertowstreaming.internal;
+
+/**
+ * The statistics of one named {@code AsyncStreamingHandler} over JMX. Public because JMX needs
+ * it; not part of the library's API.
+ */
+public interface StreamingStatisticsMXBean {
+
+    /** Streams started and not yet ended. */
+    long getStreamsInFlight();
+
+    long getStreamsStarted();
+
+    long getStreamsFinished();
+
+    /** The sum of the five failure counts. */
+    long getStreamsFailed();
+
+    long getBodyFailures();
+
+    long getClientFailures();
+
+    long getWriteFailures();
+
+    long getRejected();
+
+    long getTimeouts();
+
+    /** Streams refused with 503 by max-streams. */
+    long getLimited();
+
+    long getBytesSent();
+
+    /** Time spent in body reads, summed over streams. */
+    long getReadTimeMillis();
+}

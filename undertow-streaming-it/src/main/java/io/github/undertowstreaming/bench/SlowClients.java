@@ -80,6 +80,42 @@ final class SlowClients {
                     library.finishedText(), library.seconds(), library.ping.p99);
         }
         s.notes.set(1, String.format(s.notes.get(1), effectiveRcv));
+        fairSharing();
+    }
+
+    /**
+     * Section 1c: fair sharing. Many slow clients of the library on {@link Scale#WORKERS} workers,
+     * from a fast source and from one that takes 1 ms per 16 KiB read, with the library's read
+     * gate (the default: at most half the workers read at once, the rest wait in the library's
+     * queue) and without it (the same worker given as a user executor, which has no gate).
+     */
+    private void fairSharing() throws Exception {
+        int clients = scale.fairClients();
+        Report.Section s = report.section("fair-sharing",
+                "1c. Fair sharing: " + clients + " slow clients of the library on " + Scale.WORKERS + " workers",
+                "source", "reads", "finished", "time until all finish (s)", "/ping p50 (ms)", "/ping p99 (ms)",
+                "/ping max (ms)", "peak busy workers", "/ping p99 ÷ without the gate's");
+        s.note("Same clients, pace and /ping as section 1. 'gate' is the default: with the connection's worker as"
+                + " executor, at most half its threads (" + (Scale.WORKERS / 2) + ") run reads at once and the other"
+                + " streams' next reads wait in the library's own first-in-first-out queue, so a worker route finds a"
+                + " free thread. 'no gate' gives the same worker as the executor in the options, which the library"
+                + " treats as the user's own executor and does not gate: every read waits in the worker's one queue.");
+        String[][] sources = {{"fast", "/bytes?size=" + scale.slowBody()},
+            {"1 ms per 16 KiB read", "/bytes?size=" + scale.slowBody() + "&chunk=16384&delayMs=1"}};
+        for (String[] source : sources) {
+            Outcome without = null;
+            for (boolean gated : new boolean[] {false, true}) {
+                Outcome o = scenario(clients, "fair", source[1], gated ? null : worker -> worker);
+                s.row(source[0], gated ? "gate (default)" : "no gate", o.finishedText(), o.secondsCell(),
+                        o.ping.p50, o.ping.p99, o.ping.max, o.peaks.busyWorkers,
+                        gated ? o.ping.p99 / without.ping.p99 : null);
+                System.out.printf("fair sharing, %s source, %s: %s in %.1f s, /ping p99 %.1f ms%n", source[0],
+                        gated ? "gate" : "no gate", o.finishedText(), o.seconds(), o.ping.p99);
+                if (!gated) {
+                    without = o;
+                }
+            }
+        }
     }
 
     /** A ratio to a capped BlockingHandler run is an upper bound: its figures are lower bounds. */
@@ -117,11 +153,28 @@ final class SlowClients {
     }
 
     private Outcome scenario(int clients, boolean blocking) throws Exception {
+        return scenario(clients, blocking ? "blocking" : "library",
+                (blocking ? "/blocking/bytes" : "/bytes") + "?size=" + scale.slowBody(), null);
+    }
+
+    /**
+     * One load of {@code clients} slow clients on {@code path} of a fresh server. With an
+     * {@code executor} (given the server's XNIO worker), the library reads there as on a user's
+     * executor; without, on the worker with the library's defaults.
+     */
+    private Outcome scenario(int clients, String name, String path,
+            java.util.function.Function<java.util.concurrent.Executor, java.util.concurrent.Executor> executor)
+            throws Exception {
         long cap = TimeUnit.SECONDS.toNanos(scale.slowCapSeconds());
         try (Servers servers = new Servers()) {
-            DemoServer server = servers.start(blocking ? "blocking" : "library", Scale.SERVER_SEND_BUFFER,
-                    StreamingOptions.defaults());
-            String path = (blocking ? "/blocking/bytes" : "/bytes") + "?size=" + scale.slowBody();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> worker =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            StreamingOptions options = executor == null ? StreamingOptions.defaults()
+                    : StreamingOptions.builder().executor(task -> worker.get().execute(task)).build();
+            DemoServer server = servers.start(name, Scale.SERVER_SEND_BUFFER, options);
+            if (executor != null) {
+                worker.set(executor.apply(server.undertow().getWorker()));
+            }
             Probe probe = new Probe(server, 20);
             Pinger pinger = new Pinger(server.port(), PING_INTERVAL_MS);
             probe.start();

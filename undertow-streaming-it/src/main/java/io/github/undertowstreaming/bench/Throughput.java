@@ -53,9 +53,19 @@ final class Throughput {
                     + SOURCE_READ + "-byte slices of one direct buffer on the IO thread (meant as the upper bound: no"
                     + " blocking source, no worker).");
 
-            List<Mode> many = List.of(blocking, new Mode("library, read-ahead 0", plain, "/bytes" + q));
+            // the read gate's cost: the same worker given as a user executor, which is not gated
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> worker =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            DemoServer ungated = servers.start("fast-ungated", 0,
+                    StreamingOptions.builder().executor(task -> worker.get().execute(task)).build());
+            worker.set(ungated.undertow().getWorker());
+            List<Mode> many = List.of(blocking, new Mode("library, read-ahead 0", plain, "/bytes" + q),
+                    new Mode("library, read-ahead 0, no read gate", ungated, "/bytes" + q));
             compare("fast-many", "3. " + scale.manyClients() + " concurrent fast clients, " + size(scale.manySize()) + " each",
-                    many, scale.manyClients(), scale.manySize(), scale.fastRounds());
+                    many, scale.manyClients(), scale.manySize(), scale.fastRounds())
+                    .note("'no read gate': the server's own worker given as the executor in the options, which the"
+                            + " library does not gate, so all " + Scale.WORKERS + " workers may read at once (the"
+                            + " default lets half of them).");
 
             String slow = "/bytes?chunk=16384&delayMs=2&size=";
             List<Mode> source = List.of(new Mode("library, read-ahead 0", plain, slow),

@@ -53,11 +53,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     /** {@code send} threw after this was registered: the exchange and the body are not ours. */
     private volatile boolean abandoned;
 
-    private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, StreamingOptions options,
-            Statistics stats) {
+    private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, ReadGate gate,
+            StreamingOptions options, Statistics stats) {
         this.exchange = exchange;
         this.body = body;
-        this.pump = new Pump(body, this, executor, options.chunkSize(), options.readAhead(), options.readBudget(),
+        this.pump = new Pump(body, this, executor, gate, options.chunkSize(), options.readAhead(), options.readBudget(),
                 stats, options.maxStreams());
         this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(), body);
     }
@@ -76,8 +76,13 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         if (exchange.isDispatched()) {
             throw Messages.MESSAGES.alreadyDispatched(describe(exchange));
         }
-        Executor executor = options.executor() != null ? options.executor() : exchange.getConnection().getWorker();
-        ExchangeSink sink = new ExchangeSink(exchange, body, executor, options, stats);
+        Executor executor = options.executor();
+        ReadGate gate = null;
+        if (executor == null) {
+            executor = exchange.getConnection().getWorker();
+            gate = ReadGate.of(exchange.getConnection().getWorker());
+        }
+        ExchangeSink sink = new ExchangeSink(exchange, body, executor, gate, options, stats);
         exchange.addExchangeCompleteListener(sink); // throws if the exchange is over: nothing happened yet
         exchange.putAttachment(SENT, sink);
         try {

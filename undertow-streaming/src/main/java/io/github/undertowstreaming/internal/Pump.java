@@ -85,6 +85,8 @@ public final class Pump implements Runnable {
     private final StreamingBody body;
     private final Sink sink;
     private final Executor executor;
+    /** Bounds the turns running at once on the executor; null for an executor of the user's own. */
+    private final ReadGate gate;
     /** The handler's counters, or {@link Statistics#GLOBAL}; every stream also counts in GLOBAL. */
     private final Statistics stats;
     private final int maxStreams;
@@ -138,18 +140,19 @@ public final class Pump implements Runnable {
      * @param readBudget bytes read on one executor turn before the reader yields its thread
      */
     Pump(StreamingBody body, Sink sink, Executor executor, int chunkSize, int readAhead, long readBudget) {
-        this(body, sink, executor, chunkSize, readAhead, readBudget, Statistics.GLOBAL, 0);
+        this(body, sink, executor, null, chunkSize, readAhead, readBudget, Statistics.GLOBAL, 0);
     }
 
     /**
      * @param stats      the handler's counters, or {@link Statistics#GLOBAL}
      * @param maxStreams the most streams {@code stats} may have in flight; 0 for no limit
      */
-    Pump(StreamingBody body, Sink sink, Executor executor, int chunkSize, int readAhead, long readBudget,
+    Pump(StreamingBody body, Sink sink, Executor executor, ReadGate gate, int chunkSize, int readAhead, long readBudget,
             Statistics stats, int maxStreams) {
         this.body = body;
         this.sink = sink;
         this.executor = executor;
+        this.gate = gate;
         this.stats = stats;
         this.maxStreams = maxStreams;
         this.chunkSize = chunkSize == 0 ? StreamingOptions.DEFAULT_CHUNK_BUFFERS * sink.bufferSize() : chunkSize;
@@ -205,9 +208,19 @@ public final class Pump implements Runnable {
         }
     }
 
-    /** The reader role. Runs on the executor only. */
+    /** The reader role, one turn. Runs on the executor only. */
     @Override
     public void run() {
+        try {
+            turn();
+        } finally {
+            if (gate != null) {
+                gate.done();
+            }
+        }
+    }
+
+    private void turn() {
         long turn = 0;
         for (;;) {
             int slot;
@@ -244,9 +257,6 @@ public final class Pump implements Runnable {
                 if (first) {
                     sink.begin(n < 0 ? 0 : length);
                 }
-                if (ended) {
-                    closeBody();
-                }
             } catch (Throwable t) {
                 fail(Failure.BODY, t);
                 continue; // the loop sees FAILED and closes the body
@@ -264,8 +274,7 @@ public final class Pump implements Runnable {
                     turn += n;
                 }
                 if (ended) {
-                    eof = true;
-                    reading = false;
+                    eof = true; // the reader role stays here until the body is closed below
                 }
                 write = writer == Writer.IDLE;
                 if (write) {
@@ -276,7 +285,7 @@ public final class Pump implements Runnable {
                 write();
             }
             if (ended) {
-                return;
+                break; // closed after the last write, so that a slow close() delays no byte
             }
         }
         exitReader();
@@ -450,7 +459,7 @@ public final class Pump implements Runnable {
                     }
                     state = State.DONE;
                     count(null);
-                    released = true; // eof: the reader is gone, and so is this writer
+                    released = true; // eof: the reader touches no buffer any more, and this writer is done
                 }
                 base = head * parts;
                 used = count == 0 ? 0 : filled[head];
@@ -618,16 +627,28 @@ public final class Pump implements Runnable {
     /** Submits the reader; the caller holds the reader role and gives it to the task. */
     private void schedule() {
         try {
-            executor.execute(this);
-        } catch (RejectedExecutionException e) {
-            fail(Failure.REJECTED, e);
-            // No task will run. Close the body here, unless this is an IO thread, where user code
-            // must never run: then on the library's own closing thread.
-            if (Closer.onIoThread()) {
-                Closer.execute(this::exitReader);
+            if (gate != null) {
+                gate.execute(this);
             } else {
-                exitReader();
+                executor.execute(this);
             }
+        } catch (RejectedExecutionException e) {
+            rejected(e);
+        }
+    }
+
+    /**
+     * The executor refused the reader's task (directly, or when the {@link ReadGate} started a
+     * waiting turn): the caller held the reader role and gives it up here.
+     */
+    void rejected(RejectedExecutionException e) {
+        fail(Failure.REJECTED, e);
+        // No task will run. Close the body here, unless this is an IO thread, where user code
+        // must never run: then on the library's own closing thread.
+        if (Closer.onIoThread()) {
+            Closer.execute(this::exitReader);
+        } else {
+            exitReader();
         }
     }
 

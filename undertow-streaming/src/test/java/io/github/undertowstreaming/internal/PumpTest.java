@@ -58,6 +58,7 @@ class PumpTest {
         assertEquals(body.minDepth.get(), body.maxDepth.get(),
                 "the read stack grew: the pump recursed somewhere between chunks");
         assertTrue(sink.fullWrites.get() > chunks, "the sink was full at least once per chunk");
+        body.awaitClosed(); // after the last write, so that a slow close() delays no byte
         assertEquals(1, body.closes.get());
     }
 
@@ -91,6 +92,7 @@ class PumpTest {
             assertTrue(sink.maxOutstanding.get() <= 1 + readAhead,
                     "read-ahead " + readAhead + " held " + sink.maxOutstanding.get() + " buffers");
             awaitZero(sink.outstanding, "buffers still held after the stream ended");
+            body.awaitClosed();
             assertEquals(1, body.closes.get());
         }
     }
@@ -112,6 +114,7 @@ class PumpTest {
                     "read-ahead " + readAhead + " held " + sink.maxOutstanding.get() + " buffers");
             assertEquals(2_000 / 4, sink.writes.get(), "one gathering write per chunk");
             awaitZero(sink.outstanding, "buffers still held after the stream ended");
+            body.awaitClosed();
             assertEquals(1, body.closes.get());
         }
     }
@@ -155,6 +158,7 @@ class PumpTest {
         assertEquals(Pump.Failure.BODY, sink.failure.get());
         body.awaitClosed();
         awaitZero(sink.outstanding, "buffers still held after the failure");
+        body.awaitClosed();
         assertEquals(1, body.closes.get());
         assertEquals(10, body.reads.get() - 1, "no read after the failing one");
         assertEquals(1, sink.failures.get());
@@ -175,6 +179,7 @@ class PumpTest {
         int readsAtClose = body.readsAtClose.get();
         awaitZero(sink.outstanding, "buffers still held after the client went away");
         assertEquals(readsAtClose, body.reads.get(), "read after close");
+        body.awaitClosed();
         assertEquals(1, body.closes.get());
         assertEquals(1, sink.failures.get());
     }
@@ -193,6 +198,7 @@ class PumpTest {
 
         body.awaitClosed();
         awaitZero(sink.outstanding, "buffers still held");
+        body.awaitClosed();
         assertEquals(1, body.closes.get());
         assertEquals(1, sink.failures.get());
         pump.fail(Pump.Failure.BODY, new IOException("late"));
@@ -212,6 +218,7 @@ class PumpTest {
         assertInstanceOf(RejectedExecutionException.class, sink.failed.get(1, TimeUnit.SECONDS));
         assertEquals(Pump.Failure.REJECTED, sink.failure.get());
         assertEquals(0, body.reads.get());
+        body.awaitClosed();
         assertEquals(1, body.closes.get());
     }
 

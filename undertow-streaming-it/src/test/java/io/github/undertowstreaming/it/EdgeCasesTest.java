@@ -205,6 +205,7 @@ class EdgeCasesTest {
         Curl.Result r = curl(protocol, "/fails").maxTime(SLOW_READ.plus(Duration.ofMillis(speed == Speed.SLOW
                 ? 1500 : 0))).run();
         TestBody body = takeSent();
+        System.out.println("[edge]   " + protocol + ", " + speed + ": " + r); // how curl reports the abort
 
         assertContract(body, protocol, "/fails",
                 () -> assertEquals(200, r.status(), () -> "status; " + r),

@@ -1,0 +1,186 @@
+package io.github.undertowstreaming.it.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A minimal HTTP/2 client over h2c with prior knowledge, frame by frame, for what curl cannot
+ * show: which frames the server sends after the client reset a stream. It sends requests with
+ * HPACK literals (no table) and acknowledges the server's SETTINGS; it opens flow-control
+ * windows only when asked to.
+ */
+public final class H2c implements AutoCloseable {
+
+    public static final int DATA = 0;
+    public static final int HEADERS = 1;
+    public static final int RST_STREAM = 3;
+    public static final int SETTINGS = 4;
+    public static final int PING = 6;
+    public static final int GOAWAY = 7;
+    public static final int WINDOW_UPDATE = 8;
+
+    public static final int END_STREAM = 0x1;
+    public static final int ACK = 0x1;
+    public static final int END_HEADERS = 0x4;
+
+    public static final int CANCEL = 0x8;
+
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** One frame as it came off the wire. */
+    public record Frame(int type, int flags, int stream, byte[] payload) {
+        public boolean has(int flag) {
+            return (flags & flag) != 0;
+        }
+
+        /** For HEADERS: the status if the block starts with an indexed static :status, else -1. */
+        public int status() {
+            for (byte b : payload) {
+                int v = b & 0xff;
+                if ((v & 0xe0) == 0x20) {
+                    continue; // dynamic table size update
+                }
+                switch (v) {
+                    case 0x88: return 200;
+                    case 0x89: return 204;
+                    case 0x8a: return 206;
+                    case 0x8b: return 304;
+                    case 0x8c: return 400;
+                    case 0x8d: return 404;
+                    case 0x8e: return 500;
+                    default: return -1;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public String toString() {
+            String[] names = {"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING",
+                "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+            return (type < names.length ? names[type] : "TYPE" + type) + "[stream " + stream + ", flags 0x"
+                    + Integer.toHexString(flags) + ", " + payload.length + " bytes]";
+        }
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    private H2c(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /**
+     * Connects and sends the preface and SETTINGS; with {@code bigWindow}, the largest windows
+     * (SETTINGS_INITIAL_WINDOW_SIZE for streams, a WINDOW_UPDATE for the connection), so that the
+     * server is never held back by flow control.
+     */
+    public static H2c connect(int port, boolean bigWindow) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        H2c c = new H2c(s);
+        c.out.write(PREFACE);
+        if (bigWindow) {
+            byte[] initialWindow = {0, 4, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+            c.frame(SETTINGS, 0, 0, initialWindow);
+            c.frame(WINDOW_UPDATE, 0, 0, int32(0x7fffffff - 65_535));
+        } else {
+            c.frame(SETTINGS, 0, 0, new byte[0]);
+        }
+        return c;
+    }
+
+    /** Sends a request without a body on {@code stream}. */
+    public void request(int stream, String method, String path) throws IOException {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        if (method.equals("GET")) {
+            block.write(0x82); // :method GET, static index 2
+        } else {
+            literal(block, 2, method); // literal value, name :method
+        }
+        block.write(0x86); // :scheme http
+        literal(block, 4, path); // :path
+        literal(block, 1, "127.0.0.1:" + socket.getPort()); // :authority
+        frame(HEADERS, END_HEADERS | END_STREAM, stream, block.toByteArray());
+    }
+
+    public void rstStream(int stream, int errorCode) throws IOException {
+        frame(RST_STREAM, 0, stream, int32(errorCode));
+    }
+
+    public void ping(long opaque) throws IOException {
+        byte[] p = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            p[i] = (byte) (opaque >>> (56 - 8 * i));
+        }
+        frame(PING, 0, 0, p);
+    }
+
+    /**
+     * The next frame, waiting at most {@code deadline}; SETTINGS from the server are acknowledged
+     * and returned too. Throws {@link SocketTimeoutException} when the deadline passes.
+     */
+    public Frame read(Duration deadline) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, deadline.toMillis()));
+        int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        Frame f = new Frame(type, flags, stream, payload);
+        if (type == SETTINGS && (flags & ACK) == 0) {
+            frame(SETTINGS, ACK, 0, new byte[0]);
+        }
+        return f;
+    }
+
+    /** Resets the TCP connection. */
+    public void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    private synchronized void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+        byte[] h = new byte[9];
+        h[0] = (byte) (payload.length >>> 16);
+        h[1] = (byte) (payload.length >>> 8);
+        h[2] = (byte) payload.length;
+        h[3] = (byte) type;
+        h[4] = (byte) flags;
+        System.arraycopy(int32(stream), 0, h, 5, 4);
+        out.write(h);
+        out.write(payload);
+        out.flush();
+    }
+
+    /** A literal header field without indexing, with an indexed name (4-bit prefix, index < 15). */
+    private static void literal(ByteArrayOutputStream block, int nameIndex, String value) {
+        byte[] v = value.getBytes(StandardCharsets.US_ASCII);
+        if (v.length >= 127) {
+            throw new IllegalArgumentException("value too long for this tiny encoder: " + value);
+        }
+        block.write(nameIndex);
+        block.write(v.length);
+        block.write(v, 0, v.length);
+    }
+
+    private static byte[] int32(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+}

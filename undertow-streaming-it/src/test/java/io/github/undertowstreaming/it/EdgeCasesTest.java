@@ -85,21 +85,14 @@ import io.undertow.server.handlers.BlockingHandler;
  */
 @Timeout(value = 40, unit = TimeUnit.SECONDS)
 @ExtendWith(OutcomeLog.class)
-class EdgeCasesTest {
+class EdgeCasesTest extends ContractTestBase {
 
-    /**
-     * Once the client has ended, how long the server has to settle: close the body, complete the
-     * exchange, give every buffer back (one deadline for all three).
-     */
-    private static final Duration SETTLE = Duration.ofSeconds(1);
     private static final Duration CLOSE_DEADLINE = SETTLE;
     private static final Duration COMPLETION_DEADLINE = SETTLE;
     /** A slow source: one read blocks this long. */
     private static final Duration SLOW_READ = Duration.ofSeconds(2);
     /** The source of the disconnect tests: every read after the first 32 KiB blocks this long. */
     private static final Duration VERY_SLOW_READ = Duration.ofSeconds(3);
-    /** curl's exit code when its --max-time passed: it hung, nothing told it the body ended. */
-    private static final int CURL_TIMEOUT = 28;
 
     private static final StreamingOptions REJECTING = StreamingOptions.builder().executor(task -> {
         throw new RejectedExecutionException("edge test: this executor takes nothing");
@@ -107,23 +100,6 @@ class EdgeCasesTest {
 
     /** Whether a source is fast, or slow (its failing read blocks {@link #SLOW_READ} first). */
     enum Speed { FAST, SLOW }
-
-    private EdgeServer server;
-    private final List<TestBody> bodies = new CopyOnWriteArrayList<>();
-    private final BlockingQueue<TestBody> sent = new LinkedBlockingQueue<>();
-
-    @BeforeEach
-    void startServer() {
-        server = EdgeServer.start();
-    }
-
-    @AfterEach
-    void stopServer() {
-        bodies.forEach(TestBody::release);
-        if (server != null) {
-            server.close();
-        }
-    }
 
     // ---- the harness itself ----
 
@@ -701,93 +677,6 @@ class EdgeCasesTest {
     // ---- the contract's checks ----
 
     /** The client saw the body fail, and at once: not a complete-looking response, not its own timeout. */
-    private static void assertIncompleteSeen(Curl.Result r) {
-        assertNotEquals(0, r.exitCode(), () -> "curl saw a complete-looking response; " + r);
-        assertNotEquals(CURL_TIMEOUT, r.exitCode(),
-                () -> "curl hung until its --max-time: nothing told it the body was incomplete; " + r);
-    }
-
-    private void assertContract(TestBody body, Protocol protocol, String path, Executable... clientView) {
-        assertContract(body.closes(), body, protocol, path, clientView);
-    }
-
-    /**
-     * What the client saw, then: the request came over {@code protocol} (if given); the body was
-     * closed exactly once, not on an IO thread, and not read after; the exchange completed; the
-     * limiter serves two more requests; every pooled buffer is back. The waits share one deadline,
-     * {@link #SETTLE} from now: the client has ended, so the server has had its answer.
-     */
-    private void assertContract(CloseRecorder closes, TestBody body, Protocol protocol, String path,
-            Executable... clientView) {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        List<Executable> checks = new ArrayList<>(List.of(clientView));
-        if (protocol != null) {
-            checks.add(() -> server.assertSaw(protocol, path));
-        }
-        checks.add(() -> closes.assertClosedOnceNotOnIoThread(Waits.until(deadline)));
-        if (body != null) {
-            checks.add(body::assertNoReadAfterClose);
-        }
-        boolean[] completed = new boolean[1];
-        checks.add(() -> {
-            server.assertExchangesCompleted(Waits.until(deadline));
-            completed[0] = true;
-        });
-        checks.add(() -> {
-            // without a completion the permit is surely still taken: not worth another second
-            if (completed[0]) {
-                server.assertLimiterFree();
-            }
-        });
-        checks.add(() -> server.assertBuffersBack(Waits.until(Math.max(deadline, System.nanoTime()
-                + TimeUnit.MILLISECONDS.toNanos(200)))));
-        checks.add(closes::assertClosedAtMostOnce);
-        assertAll("the failure contract", checks.stream());
-    }
-
-    /** The body is closed within 1 s of {@code clientEnd}; prints how long it took. */
-    private static void assertClosedSoonAfter(TestBody body, long clientEnd, String event) {
-        long deadline = clientEnd + TimeUnit.SECONDS.toNanos(1);
-        Waits.poll(body.closes()::isClosed, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        assertTrue(body.closes().isClosed(), () -> body + " not closed within 1 s of " + event
-                + "; its blocked read had started " + Waits.seconds(clientEnd - body.lastReadStartNanos())
-                + " before " + event);
-        long late = body.closes().firstCloseNanos() - clientEnd;
-        System.out.printf(Locale.ROOT, "[edge] %s closed %s after %s%n", body, Waits.seconds(late), event);
-        assertTrue(late <= TimeUnit.SECONDS.toNanos(1),
-                () -> "the body was closed " + Waits.seconds(late) + " after " + event + ", not within 1 s");
-    }
-
-    // ---- plumbing ----
-
-    private Curl curl(Protocol protocol, String path) {
-        return Curl.to(protocol, server.uri(protocol, path));
-    }
-
-    /** A route that sends a fresh body from {@code bodies} per request. */
-    private void streamRoute(String path, Supplier<TestBody> factory) {
-        server.route(path, exchange -> send(exchange, factory.get()));
-    }
-
-    private void send(HttpServerExchange exchange, TestBody body) {
-        if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
-            body.startDelay(Duration.ofMillis(100)); // the upgraded first stream: see TestBody.startDelay
-        }
-        bodies.add(body);
-        sent.add(body);
-        Streaming.send(exchange, body);
-    }
-
-    private TestBody takeSent() throws InterruptedException {
-        return take(sent);
-    }
-
-    private static <T> T take(BlockingQueue<T> q) throws InterruptedException {
-        T t = q.poll(2, TimeUnit.SECONDS);
-        assertTrue(t != null, "the route was never called");
-        return t;
-    }
-
     /** Reads a response head; returns the status and fills {@code headers} (lower-case names). */
     private static int readHead(InputStream in, Map<String, String> headers) throws IOException {
         headers.clear();

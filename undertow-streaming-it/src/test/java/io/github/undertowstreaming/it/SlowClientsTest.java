@@ -63,6 +63,20 @@ class SlowClientsTest {
         }
     }
 
+    /**
+     * Fair sharing: each stream's next read waits in the library's own queue beyond half the
+     * workers, so a worker route does not wait behind hundreds of reads in the worker's queue.
+     */
+    @Test
+    void aWorkerRouteAnswersWithinOneSecondWhile256SlowSourceStreamsRunOnFourWorkers() throws Exception {
+        long size = 512 * 1024;
+        String path = "/bytes?size=" + size + "&maxRead=16384&delayMs=1"; // 1 ms per 16 KiB read
+        try (SlowLoad load = SlowLoad.start(server.httpPort(), path, 256, 256 * 1024, server.http("/ping"), "pong")) {
+            load.assertAnswersWhileInFlight(server.http("/ping"), "pong", 1000, 5, () -> { });
+            load.assertAllFinishWith(Pattern.digest(size));
+        }
+    }
+
     @Test
     void theSameLoadUnderBlockingHandlerPinsEveryWorkerAndStarvesTheWorkerRoute() throws Exception {
         // one client per worker is enough to take them all

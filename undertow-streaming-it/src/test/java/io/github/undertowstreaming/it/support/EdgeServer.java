@@ -62,9 +62,9 @@ public final class EdgeServer implements AutoCloseable {
     private final int httpPort;
     private final int httpsPort;
 
-    private EdgeServer(Consumer<Undertow.Builder> customize) {
+    private EdgeServer(int maxRequests, Consumer<Undertow.Builder> customize) {
         routes.addExactPath("/ping", exchange -> exchange.getResponseSender().send("pong"));
-        HttpHandler limited = new RequestLimitingHandler(1, 1, new AsyncStreamingHandler(routes));
+        HttpHandler limited = new RequestLimitingHandler(maxRequests, 1, new AsyncStreamingHandler(routes));
         HttpHandler recorder = exchange -> {
             started.incrementAndGet();
             seen.add(new Seen(exchange.getRequestMethod().toString(), exchange.getRequestPath(),
@@ -108,7 +108,12 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Starts a server; {@code customize} may change the builder (socket options, for one). */
     public static EdgeServer start(Consumer<Undertow.Builder> customize) {
-        return new EdgeServer(customize);
+        return new EdgeServer(1, customize);
+    }
+
+    /** A server whose limiter lets {@code maxRequests} requests run at once, for tests of concurrency. */
+    public static EdgeServer start(int maxRequests, Consumer<Undertow.Builder> customize) {
+        return new EdgeServer(maxRequests, customize);
     }
 
     /** Adds a route (a path prefix) behind the limiter and the streaming handler. */

@@ -15,9 +15,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
 /**
- * {@code GET ?size=N&known=true|false&maxRead=K&failAt=F}: N pattern bytes (endless if N < 0)
- * through {@link Streaming#send}, from a blocking stream that returns at most K bytes a read and
- * throws once F bytes were read. Every stream it opens is offered to {@link #opened}.
+ * {@code GET ?size=N&known=true|false&maxRead=K&failAt=F&delayMs=D}: N pattern bytes (endless if
+ * N < 0) through {@link Streaming#send}, from a blocking stream that returns at most K bytes a
+ * read, takes D ms a read (a slow source), and throws once F bytes were read. Every stream it opens is offered to {@link #opened}.
  */
 public final class PatternRoute implements HttpHandler {
 
@@ -30,11 +30,13 @@ public final class PatternRoute implements HttpHandler {
         boolean known = Boolean.parseBoolean(param(q, "known", "true"));
         int maxRead = Integer.parseInt(param(q, "maxRead", String.valueOf(Integer.MAX_VALUE)));
         long failAt = Long.parseLong(param(q, "failAt", "-1"));
+        long delayMs = Long.parseLong(param(q, "delayMs", "0"));
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
         StreamingBody body = StreamingBody.ofInputStream(() -> {
             Pattern.PatternStream s = Pattern.stream(size).maxRead(maxRead);
             opened.add(s);
-            return failAt < 0 ? s : failing(s, failAt);
+            InputStream in = failAt < 0 ? s : failing(s, failAt);
+            return delayMs > 0 ? slow(in, delayMs) : in;
         }, known && size >= 0 ? size : -1);
         Streaming.send(exchange, body);
     }
@@ -58,6 +60,22 @@ public final class PatternRoute implements HttpHandler {
             @Override
             public void close() {
                 s.close();
+            }
+        };
+    }
+
+    /** Each read takes {@code delayMs} first: a source slow to produce, such as a remote store. */
+    private static InputStream slow(InputStream in, long delayMs) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    Thread.sleep(delayMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+                return super.read(b, off, len);
             }
         };
     }

@@ -6,6 +6,7 @@ import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
@@ -326,8 +327,14 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     private void onIoThread(Runnable task) {
         if (exchange.isInIoThread()) {
             task.run();
-        } else {
+            return;
+        }
+        try {
             exchange.getIoThread().execute(task);
+        } catch (RejectedExecutionException e) {
+            // The IO thread is terminating: the server stops, and the connection goes with it.
+            // Closing it makes sure the client sees the response end incomplete, not complete.
+            IoUtils.safeClose(exchange.getConnection());
         }
     }
 

@@ -63,14 +63,14 @@ public final class DemoRoutes {
             new Route(EchoSocket.PATH, "WebSocket echo; the upgrade passes through the skip list",
                     "curl -si -N --max-time 2 -H 'Connection: Upgrade' -H 'Upgrade: websocket'"
                             + " -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' '{base}/ws'"),
-            new Route(StatsRoute.PATH, "JSON: streams in flight, finished, failed, bytes sent, worker threads busy",
+            new Route(StatsRoute.PATH, "JSON: the handler's stream counters (in flight, finished, failed by cause, refused by max-streams, bytes sent, read time), worker threads busy",
                     "curl -s '{base}/stats'"));
 
     private DemoRoutes() {
     }
 
     /** A fresh handler tree serving every route; put the AsyncStreamingHandler in front of it. */
-    public static HttpHandler handler() {
+    public static HttpHandler handler(java.util.function.Supplier<io.github.undertowstreaming.Streaming.Stats> stats) {
         PathHandler paths = Handlers.path(DemoRoutes::notFound)
                 .addExactPath(BytesRoute.PATH, get(guarded(new BytesRoute())))
                 .addExactPath(BlockingBytesRoute.PATH, get(new BlockingHandler(guarded(new BlockingBytesRoute()))))
@@ -79,7 +79,7 @@ public final class DemoRoutes {
                 .addExactPath(PingRoute.PATH, get(guarded(new PingRoute())))
                 .addExactPath(HelloRoute.PATH, get(new HelloRoute()))
                 .addExactPath(EchoSocket.PATH, Handlers.websocket(new EchoSocket(), get(DemoRoutes::notUpgrade)))
-                .addExactPath(StatsRoute.PATH, get(guarded(new StatsRoute())));
+                .addExactPath(StatsRoute.PATH, get(guarded(new StatsRoute(stats))));
         return paths;
     }
 

@@ -9,6 +9,7 @@ import org.xnio.Options;
 import org.xnio.XnioWorker;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.Streaming;
 import io.github.undertowstreaming.StreamingOptions;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -50,8 +51,12 @@ public final class DemoServer implements AutoCloseable {
 
     /** Starts a server with {@code settings}; returns once it listens. */
     public static DemoServer start(Settings settings) {
-        HttpHandler routes = DemoRoutes.handler();
-        HttpHandler root = settings.asyncStreaming ? new AsyncStreamingHandler(routes, settings.options) : routes;
+        java.util.concurrent.atomic.AtomicReference<AsyncStreamingHandler> front = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpHandler routes = DemoRoutes.handler(() -> front.get() == null ? Streaming.stats() : front.get().statistics());
+        if (settings.asyncStreaming) {
+            front.set(new AsyncStreamingHandler(routes, settings.options));
+        }
+        HttpHandler root = settings.asyncStreaming ? front.get() : routes;
         Undertow.Builder b = Undertow.builder()
                 .addHttpListener(settings.port, HOST)
                 .setIoThreads(settings.ioThreads)

@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.demo;
 
 import java.lang.management.ManagementFactory;
+import java.util.function.Supplier;
 
 import org.xnio.management.XnioWorkerMXBean;
 
@@ -10,7 +11,8 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
 /**
- * {@code GET /stats}: the library's stream counters and the state of this connection's XNIO
+ * {@code GET /stats}: the stream counters of the server's {@code AsyncStreamingHandler} (the
+ * process-wide ones without it), the numbers its MBean shows, and the state of this connection's XNIO
  * worker, as one line of JSON. Called on the IO thread. The counters are cheap; busy workers may
  * take a stack sample of every thread ({@link WorkerThreads#busy}), fine for a demo's dashboard.
  */
@@ -18,14 +20,28 @@ final class StatsRoute implements HttpHandler {
 
     static final String PATH = "/stats";
 
+    /** The counters of the server's AsyncStreamingHandler, as its MBean shows them. */
+    private final Supplier<Streaming.Stats> stats;
+
+    StatsRoute(Supplier<Streaming.Stats> stats) {
+        this.stats = stats;
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         Params.of(exchange, PATH);
-        Streaming.Stats s = Streaming.stats();
+        Streaming.Stats s = stats.get();
         XnioWorkerMXBean worker = exchange.getConnection().getWorker().getMXBean();
         String json = "{\"streamsInFlight\":" + s.inFlight()
                 + ",\"streamsFinished\":" + s.finished()
                 + ",\"streamsFailed\":" + s.failed()
+                + ",\"bodyFailures\":" + s.bodyFailures()
+                + ",\"clientFailures\":" + s.clientFailures()
+                + ",\"writeFailures\":" + s.writeFailures()
+                + ",\"rejected\":" + s.rejected()
+                + ",\"timeouts\":" + s.timeouts()
+                + ",\"limited\":" + s.limited()
+                + ",\"readTimeMillis\":" + s.readTime().toMillis()
                 + ",\"bytesSent\":" + s.bytesSent()
                 + ",\"workerThreadsBusy\":" + WorkerThreads.busy(exchange.getConnection().getWorker())
                 + ",\"workerThreads\":" + worker.getMaxWorkerPoolSize()

@@ -94,7 +94,11 @@ final class SlowClients {
         Report.Section s = report.section("fair-sharing",
                 "1c. Fair sharing: " + clients + " slow clients of the library on " + Scale.WORKERS + " workers",
                 "source", "reads", "finished", "time until all finish (s)", "/ping p50 (ms)", "/ping p99 (ms)",
-                "/ping max (ms)", "peak busy workers", "/ping p99 ÷ without the gate's");
+                "/ping max (ms)", "peak busy workers", "/ping p99 ÷ without the gate's",
+                "JMX: finished", "JMX: failed", "JMX: bytes sent (MiB)", "JMX: read time (s)");
+        s.note("The JMX columns are the attributes of the handler's MBean (io.github.undertowstreaming:"
+                + "type=AsyncStreamingHandler,name=fair-sharing), read when the scenario ended: each scenario"
+                + " has a fresh server, whose handler replaces the MBean of the one before.");
         s.note("Same clients, pace and /ping as section 1. 'gate' is the default: with the connection's worker as"
                 + " executor, at most half its threads (" + (Scale.WORKERS / 2) + ") run reads at once and the other"
                 + " streams' next reads wait in the library's own first-in-first-out queue, so a worker route finds a"
@@ -105,10 +109,16 @@ final class SlowClients {
         for (String[] source : sources) {
             Outcome without = null;
             for (boolean gated : new boolean[] {false, true}) {
-                Outcome o = scenario(clients, "fair", source[1], gated ? null : worker -> worker);
+                Outcome o = scenario(clients, "fair", source[1], gated ? null : worker -> worker, "fair-sharing");
+                javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+                javax.management.ObjectName mbean = new javax.management.ObjectName(
+                        "io.github.undertowstreaming:type=AsyncStreamingHandler,name=fair-sharing");
                 s.row(source[0], gated ? "gate (default)" : "no gate", o.finishedText(), o.secondsCell(),
                         o.ping.p50, o.ping.p99, o.ping.max, o.peaks.busyWorkers,
-                        gated ? o.ping.p99 / without.ping.p99 : null);
+                        gated ? o.ping.p99 / without.ping.p99 : null,
+                        jmx.getAttribute(mbean, "StreamsFinished"), jmx.getAttribute(mbean, "StreamsFailed"),
+                        ((Long) jmx.getAttribute(mbean, "BytesSent")) / MIB,
+                        ((Long) jmx.getAttribute(mbean, "ReadTimeMillis")) / 1000.0);
                 System.out.printf("fair sharing, %s source, %s: %s in %.1f s, /ping p99 %.1f ms%n", source[0],
                         gated ? "gate" : "no gate", o.finishedText(), o.seconds(), o.ping.p99);
                 if (!gated) {
@@ -154,7 +164,7 @@ final class SlowClients {
 
     private Outcome scenario(int clients, boolean blocking) throws Exception {
         return scenario(clients, blocking ? "blocking" : "library",
-                (blocking ? "/blocking/bytes" : "/bytes") + "?size=" + scale.slowBody(), null);
+                (blocking ? "/blocking/bytes" : "/bytes") + "?size=" + scale.slowBody(), null, null);
     }
 
     /**
@@ -163,14 +173,20 @@ final class SlowClients {
      * executor; without, on the worker with the library's defaults.
      */
     private Outcome scenario(int clients, String name, String path,
-            java.util.function.Function<java.util.concurrent.Executor, java.util.concurrent.Executor> executor)
-            throws Exception {
+            java.util.function.Function<java.util.concurrent.Executor, java.util.concurrent.Executor> executor,
+            String handlerName) throws Exception {
         long cap = TimeUnit.SECONDS.toNanos(scale.slowCapSeconds());
         try (Servers servers = new Servers()) {
             java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> worker =
                     new java.util.concurrent.atomic.AtomicReference<>();
-            StreamingOptions options = executor == null ? StreamingOptions.defaults()
-                    : StreamingOptions.builder().executor(task -> worker.get().execute(task)).build();
+            StreamingOptions.Builder b = StreamingOptions.builder();
+            if (executor != null) {
+                b.executor(task -> worker.get().execute(task));
+            }
+            if (handlerName != null) {
+                b.name(handlerName);
+            }
+            StreamingOptions options = executor == null && handlerName == null ? StreamingOptions.defaults() : b.build();
             DemoServer server = servers.start(name, Scale.SERVER_SEND_BUFFER, options);
             if (executor != null) {
                 worker.set(executor.apply(server.undertow().getWorker()));

@@ -6,6 +6,7 @@ import java.util.Set;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
+import io.github.undertowstreaming.internal.ParkingConduits;
 import io.github.undertowstreaming.internal.Statistics;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
@@ -75,6 +76,11 @@ public final class AsyncStreamingHandler implements HttpHandler {
             return;
         }
         exchange.putAttachment(HANDLER, this); // its options and its statistics, for Streaming.send
+        if (o.dispatch() != null) {
+            // transparent mode: existing blocking code runs there, and waits by parking
+            exchange.setDispatchExecutor(o.dispatch());
+            ParkingConduits.addTo(exchange);
+        }
         next.handleRequest(exchange);
     }
 
@@ -132,6 +138,11 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /** custom-filter parameter {@code writeTimeout}, in milliseconds, as {@link StreamingOptions.Builder#writeTimeout}. */
     public void setWriteTimeout(String millis) {
         set("write-timeout", millis);
+    }
+
+    /** custom-filter parameter {@code dispatch}: {@code virtual} or {@code worker}, as {@link StreamingOptions.Builder#dispatch}. */
+    public void setDispatch(String dispatch) {
+        set("dispatch", dispatch);
     }
 
     /** custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}. */

@@ -78,6 +78,7 @@ public final class StreamingOptions {
     private final Duration readTimeout;
     private final Duration writeTimeout;
     private final String name;
+    private final Executor dispatch;
 
     private StreamingOptions(Builder b) {
         this.chunkSize = b.chunkSize;
@@ -89,6 +90,7 @@ public final class StreamingOptions {
         this.readTimeout = b.readTimeout;
         this.writeTimeout = b.writeTimeout;
         this.name = b.name;
+        this.dispatch = b.dispatch;
     }
 
     /** The options used where no {@link AsyncStreamingHandler} attached any. */
@@ -112,6 +114,7 @@ public final class StreamingOptions {
         b.readTimeout = readTimeout;
         b.writeTimeout = writeTimeout;
         b.name = name;
+        b.dispatch = dispatch;
         return b;
     }
 
@@ -164,6 +167,25 @@ public final class StreamingOptions {
     }
 
     /**
+     * Where dispatched exchanges run (transparent mode); null means Undertow's default, the
+     * connection's worker. See {@link Builder#dispatch}.
+     */
+    public Executor dispatch() {
+        return dispatch;
+    }
+
+    /**
+     * One virtual thread per task, for {@link Builder#dispatch}: {@code dispatch=virtual} in text.
+     * One executor for the process; its threads are named {@code undertow-streaming-vt-N}.
+     *
+     * @throws IllegalArgumentException on a JVM without virtual threads (before Java 21), naming
+     *     the option, the value and the Java version
+     */
+    public static Executor virtualThreads() {
+        return io.github.undertowstreaming.internal.VirtualThreads.executor("dispatch", "virtual");
+    }
+
+    /**
      * The default skip predicate: requests that ask for a protocol upgrade, such as WebSocket
      * handshakes, other than h2c. In predicate language:
      * {@code exists(%{i,Upgrade}) and not equals(%{i,Upgrade}, 'h2c')}.
@@ -189,7 +211,8 @@ public final class StreamingOptions {
                 + ", read-ahead=" + readAhead + ", read-budget=" + readBudget
                 + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip
                 + ", max-streams=" + maxStreams + ", read-timeout=" + readTimeout.toMillis()
-                + ", write-timeout=" + writeTimeout.toMillis() + ", name=" + name + "]";
+                + ", write-timeout=" + writeTimeout.toMillis() + ", name=" + name
+                + ", dispatch=" + (dispatch == null ? "worker" : dispatch) + "]";
     }
 
     /** Builds {@link StreamingOptions}. Not thread-safe; each setter checks its value at once. */
@@ -203,6 +226,7 @@ public final class StreamingOptions {
         private Duration readTimeout = Duration.ZERO;
         private Duration writeTimeout = Duration.ZERO;
         private String name;
+        private Executor dispatch;
 
         private Builder() {
         }
@@ -318,6 +342,20 @@ public final class StreamingOptions {
                 throw Messages.MESSAGES.badValue("name", "1 to 64 letters, digits, '.', '-' or '_'", "'" + name + "'");
             }
             this.name = name;
+            return this;
+        }
+
+        /**
+         * Transparent mode: every exchange the handler does not skip gets {@code executor} as its
+         * dispatch executor, so that existing blocking code ({@code BlockingHandler},
+         * {@code exchange.dispatch(handler)}, Undertow's servlet layer when the deployment set no
+         * executor of its own) runs there, unchanged; typically {@link #virtualThreads()}. On
+         * HTTP/1.x connections the handler also wraps the response and request so that a blocking
+         * write or read that waits for the socket parks its thread instead of opening a selector
+         * per thread (see the README). {@code null}, the default, leaves Undertow's worker.
+         */
+        public Builder dispatch(Executor executor) {
+            this.dispatch = executor;
             return this;
         }
 

@@ -71,6 +71,9 @@ public interface Messages {
     @Message(id = 118, value = "The client took no bytes for the write timeout of %d ms")
     org.xnio.channels.WriteTimeoutException writeTimedOut(long millis);
 
+    @Message(id = 119, value = "%s=%s needs virtual threads, which this JVM (Java %s) lacks: they came with Java 21; use dispatch=worker, or run on Java 21 or later")
+    IllegalArgumentException noVirtualThreads(String option, Object value, String javaVersion);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

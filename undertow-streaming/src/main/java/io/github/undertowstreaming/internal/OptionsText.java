@@ -32,6 +32,7 @@ public final class OptionsText {
         p.put("read-timeout", Long.class);
         p.put("write-timeout", Long.class);
         p.put("name", String.class);
+        p.put("dispatch", String.class);
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
     }
 
@@ -60,6 +61,8 @@ public final class OptionsText {
                 return b.writeTimeout(millis(name, value));
             case "name":
                 return b.name(String.valueOf(value));
+            case "dispatch":
+                return b.dispatch(dispatch(String.valueOf(value)));
             default:
                 throw Messages.MESSAGES.unknownParameter(name, PARAMETERS.keySet().toString());
         }
@@ -111,11 +114,27 @@ public final class OptionsText {
         if (o.name() != null) {
             params.add("name=" + quote(o.name()));
         }
+        if (o.dispatch() != null && VirtualThreads.available()
+                && o.dispatch() == VirtualThreads.executor("dispatch", "virtual")) {
+            params.add("dispatch=virtual"); // an executor of the user's own has no text form
+        }
         return params.toString();
     }
 
     private static String quote(String text) {
         return text.indexOf('\'') < 0 ? "'" + text + "'" : '"' + text + '"';
+    }
+
+    /** {@code virtual}: one virtual thread per exchange (Java 21+); {@code worker}: Undertow's default. */
+    private static java.util.concurrent.Executor dispatch(String value) {
+        switch (value.trim()) {
+            case "virtual":
+                return VirtualThreads.executor("dispatch", value);
+            case "worker":
+                return null;
+            default:
+                throw Messages.MESSAGES.badValue("dispatch", "'virtual' or 'worker'", "'" + value + "'");
+        }
     }
 
     /** Milliseconds as text; a negative number is refused by the builder, naming the option. */

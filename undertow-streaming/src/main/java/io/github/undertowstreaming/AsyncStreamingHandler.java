@@ -3,6 +3,7 @@ package io.github.undertowstreaming;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.undertowstreaming.internal.DispatchGate;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
@@ -44,6 +45,10 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /** Final but for the custom-filter setters, which run before the first request. */
     private volatile StreamingOptions options;
     private final Statistics statistics = new Statistics();
+    /** {@code max-dispatched}, or null without a limit; made again when a setter changes the options. */
+    private volatile DispatchGate dispatchGate;
+    /** Whether the server's buffer pool was checked for per-thread caches (transparent mode). */
+    private volatile boolean poolChecked;
 
     /** With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls. */
     public AsyncStreamingHandler(HttpHandler next) {
@@ -56,6 +61,11 @@ public final class AsyncStreamingHandler implements HttpHandler {
         if (options.name() != null) {
             Jmx.register(options.name(), statistics);
         }
+        this.dispatchGate = gate(options);
+    }
+
+    private static DispatchGate gate(StreamingOptions o) {
+        return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched()) : null;
     }
 
     /** {@code next}, wrapped with the default options. */
@@ -78,7 +88,12 @@ public final class AsyncStreamingHandler implements HttpHandler {
         exchange.putAttachment(HANDLER, this); // its options and its statistics, for Streaming.send
         if (o.dispatch() != null) {
             // transparent mode: existing blocking code runs there, and waits by parking
-            exchange.setDispatchExecutor(o.dispatch());
+            if (!poolChecked) {
+                poolChecked = true;
+                ParkingConduits.checkPool(exchange, toString());
+            }
+            DispatchGate gate = dispatchGate;
+            exchange.setDispatchExecutor(gate == null ? o.dispatch() : gate.forExchange(exchange));
             ParkingConduits.addTo(exchange);
         }
         next.handleRequest(exchange);
@@ -145,6 +160,11 @@ public final class AsyncStreamingHandler implements HttpHandler {
         set("dispatch", dispatch);
     }
 
+    /** custom-filter parameter {@code maxDispatched}, as {@link StreamingOptions.Builder#maxDispatched}. */
+    public void setMaxDispatched(String exchanges) {
+        set("max-dispatched", exchanges);
+    }
+
     /** custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}. */
     public void setName(String name) {
         set("name", name);
@@ -152,6 +172,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
 
     private void set(String name, String value) {
         options = OptionsText.apply(options.toBuilder(), name, value).build();
+        dispatchGate = gate(options);
         if (name.equals("name")) {
             Jmx.register(options.name(), statistics);
         }

@@ -79,6 +79,7 @@ public final class StreamingOptions {
     private final Duration writeTimeout;
     private final String name;
     private final Executor dispatch;
+    private final int maxDispatched;
 
     private StreamingOptions(Builder b) {
         this.chunkSize = b.chunkSize;
@@ -91,6 +92,7 @@ public final class StreamingOptions {
         this.writeTimeout = b.writeTimeout;
         this.name = b.name;
         this.dispatch = b.dispatch;
+        this.maxDispatched = b.maxDispatched;
     }
 
     /** The options used where no {@link AsyncStreamingHandler} attached any. */
@@ -115,6 +117,7 @@ public final class StreamingOptions {
         b.writeTimeout = writeTimeout;
         b.name = name;
         b.dispatch = dispatch;
+        b.maxDispatched = maxDispatched;
         return b;
     }
 
@@ -174,6 +177,11 @@ public final class StreamingOptions {
         return dispatch;
     }
 
+    /** The most dispatched exchanges running at once on {@link #dispatch()}; 0 means no limit. */
+    public int maxDispatched() {
+        return maxDispatched;
+    }
+
     /**
      * One virtual thread per task, for {@link Builder#dispatch}: {@code dispatch=virtual} in text.
      * One executor for the process; its threads are named {@code undertow-streaming-vt-N}.
@@ -212,7 +220,7 @@ public final class StreamingOptions {
                 + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip
                 + ", max-streams=" + maxStreams + ", read-timeout=" + readTimeout.toMillis()
                 + ", write-timeout=" + writeTimeout.toMillis() + ", name=" + name
-                + ", dispatch=" + (dispatch == null ? "worker" : dispatch) + "]";
+                + ", dispatch=" + (dispatch == null ? "worker" : dispatch) + ", max-dispatched=" + maxDispatched + "]";
     }
 
     /** Builds {@link StreamingOptions}. Not thread-safe; each setter checks its value at once. */
@@ -227,6 +235,7 @@ public final class StreamingOptions {
         private Duration writeTimeout = Duration.ZERO;
         private String name;
         private Executor dispatch;
+        private int maxDispatched;
 
         private Builder() {
         }
@@ -356,6 +365,19 @@ public final class StreamingOptions {
          */
         public Builder dispatch(Executor executor) {
             this.dispatch = executor;
+            return this;
+        }
+
+        /**
+         * With {@link #dispatch}: the most dispatched exchanges running at once, from 0 (no limit,
+         * the default) to {@link #MAX_MAX_STREAMS}. As many more wait, first in first out; beyond
+         * those a dispatch is refused, and Undertow answers {@code 503}, with {@code Retry-After: 1}.
+         */
+        public Builder maxDispatched(int exchanges) {
+            if (exchanges < 0 || exchanges > MAX_MAX_STREAMS) {
+                throw Messages.MESSAGES.badValue("max-dispatched", "between 0 (no limit) and " + MAX_MAX_STREAMS, exchanges);
+            }
+            this.maxDispatched = exchanges;
             return this;
         }
 

@@ -143,4 +143,152 @@ class TransparentModeTest {
         assertEquals("async-streaming(dispatch=virtual)", h.toString());
         assertEquals(StreamingOptions.virtualThreads(), h.getOptions().dispatch());
     }
+
+    @Test
+    void aBurstBeyondMaxDispatchedGets503WithRetryAfterWhileTheOthersRunAndWait() throws Exception {
+        java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
+        HttpHandler held = new BlockingHandler(exchange -> {
+            entered.incrementAndGet();
+            assertTrue(release.await(30, TimeUnit.SECONDS));
+            exchange.getOutputStream().write("done".getBytes());
+        });
+        StreamingOptions options = StreamingOptions.builder().dispatch(platform).maxDispatched(1).build();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(held, options))) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> get =
+                    () -> client.sendAsync(java.net.http.HttpRequest.newBuilder(server.http("/")).timeout(java.time.Duration.ofSeconds(30))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var running = get.get();
+            io.github.undertowstreaming.it.support.Waits.await(() -> entered.get() == 1, java.time.Duration.ofSeconds(10),
+                    () -> "the first exchange never ran");
+            // two more: whichever reaches the server second is refused at once, the other waits
+            var second = get.get();
+            var third = get.get();
+            java.net.http.HttpResponse<?> refused = (java.net.http.HttpResponse<?>)
+                    java.util.concurrent.CompletableFuture.anyOf(second, third).get(10, TimeUnit.SECONDS);
+            assertEquals(503, refused.statusCode());
+            assertEquals("1", refused.headers().firstValue("retry-after").orElse(null));
+            assertEquals(1, entered.get(), "the other waits for the first");
+            release.countDown();
+            assertEquals("done", running.get(10, TimeUnit.SECONDS).body());
+            var waited = second.isDone() && second.get().statusCode() == 503 ? third : second;
+            assertEquals("done", waited.get(10, TimeUnit.SECONDS).body());
+            assertEquals(2, entered.get());
+        } finally {
+            release.countDown();
+            platform.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayWhileTheWriterIsParkedMakesItsNextWriteThrowAndReleasesTheThread() throws Exception {
+        java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
+        java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();
+        HttpHandler endless = new BlockingHandler(exchange -> {
+            byte[] chunk = new byte[16 * 1024];
+            try (OutputStream out = exchange.getOutputStream()) {
+                for (;;) {
+                    out.write(chunk); // parks once the socket is full
+                }
+            } catch (IOException e) {
+                writerEnded.complete(e);
+                throw e;
+            }
+        });
+        StreamingOptions options = StreamingOptions.builder().dispatch(platform).build();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(endless, options),
+                b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024))) {
+            try (io.github.undertowstreaming.it.support.RawHttp c =
+                    io.github.undertowstreaming.it.support.RawHttp.connect(server.httpPort(), 8 * 1024)) {
+                c.get("/");
+                c.body().readNBytes(64 * 1024);
+                // the writer is soon parked on a full socket: the client goes away
+                c.abort();
+            }
+            Throwable t = writerEnded.get(5, TimeUnit.SECONDS);
+            assertTrue(t instanceof IOException, String.valueOf(t));
+        } finally {
+            platform.shutdownNow();
+        }
+    }
+
+    @Test
+    void slowUploadsToABlockingReaderOnVirtualThreadsHoldNoPlatformThreadNorDescriptor() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21 or later; skipped on "
+                + Runtime.version().feature());
+        int clients = 64;
+        long size = 1L << 20;
+        HttpHandler reader = new BlockingHandler(exchange -> {
+            long n = exchange.getInputStream().transferTo(OutputStream.nullOutputStream());
+            exchange.getOutputStream().write(Long.toString(n).getBytes());
+        });
+        StreamingOptions options = StreamingOptions.builder().dispatch(StreamingOptions.virtualThreads()).build();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(reader, options), b -> b.setWorkerThreads(4))) {
+            long idleFds = fds();
+            java.util.concurrent.ExecutorService uploaders = java.util.concurrent.Executors.newFixedThreadPool(clients);
+            java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(clients);
+            java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                answers.add(uploaders.submit(() -> upload(server.httpPort(), size, halfway, finish)));
+            }
+            try {
+                assertTrue(halfway.await(60, TimeUnit.SECONDS), "every upload got halfway");
+                long held = fds() - idleFds;
+                long busyPlatform = serverThreads();
+                System.out.printf("slow uploads: %d connections hold %d fds beyond idle; %d platform threads%n",
+                        clients, held, busyPlatform);
+                assertTrue(held <= 2 * clients + 16, "descriptors beyond idle: " + held);
+            } finally {
+                finish.countDown();
+            }
+            for (java.util.concurrent.Future<String> a : answers) {
+                assertEquals(Long.toString(size), a.get(60, TimeUnit.SECONDS));
+            }
+            uploaders.shutdownNow();
+        }
+    }
+
+    /** Sends half the body, signals, waits for the go, sends the rest; returns the response body. */
+    private static String upload(int port, long size, java.util.concurrent.CountDownLatch halfway,
+            java.util.concurrent.CountDownLatch finish) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + size
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] half = new byte[(int) (size / 2)];
+            out.write(half);
+            out.flush();
+            halfway.countDown();
+            assertTrue(finish.await(60, TimeUnit.SECONDS));
+            out.write(half);
+            out.flush();
+            String response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            return response.substring(response.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    @Test
+    void aServerWhosePoolCachesBuffersPerThreadGetsOneWarningWithTheFix() throws Exception {
+        java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
+        HttpHandler ok = new BlockingHandler(exchange -> exchange.getOutputStream().write("ok".getBytes()));
+        try (io.github.undertowstreaming.it.support.LogCapture logs =
+                io.github.undertowstreaming.it.support.LogCapture.of("io.github.undertowstreaming");
+                TestServer server = TestServer.start(new AsyncStreamingHandler(ok,
+                        StreamingOptions.builder().dispatch(platform).build()))) { // Undertow's default pool: 4 a thread
+            for (int i = 0; i < 3; i++) {
+                SlowLoad.millisToAnswer(server.http("/"), "ok");
+            }
+            java.util.List<String> warnings = logs.containing("UTSTREAM0014");
+            assertEquals(1, warnings.size(), () -> "one warning per handler: " + logs.messages());
+            assertTrue(warnings.get(0).contains("thread-local-cache-size=0")
+                    && warnings.get(0).contains("new DefaultByteBufferPool(direct, bufferSize, -1, 0)"), warnings.get(0));
+        } finally {
+            platform.shutdownNow();
+        }
+    }
 }

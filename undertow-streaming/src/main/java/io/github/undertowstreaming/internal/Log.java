@@ -73,6 +73,10 @@ public interface Log extends BasicLogger {
     void limited(String request);
 
     @LogMessage(level = WARN)
+    @Message(id = 14, value = "%s dispatches exchanges to a thread each, and the server's DefaultByteBufferPool keeps %d buffers in a cache per thread: every exchange leaves its thread's cache behind until a finalizer runs, and direct memory grows. Fix: in WildFly, thread-local-cache-size=0 on the IO subsystem's byte-buffer-pool; in code, Undertow.builder().setByteBufferPool(new DefaultByteBufferPool(direct, bufferSize, -1, 0))")
+    void perThreadBufferCache(String handler, int size);
+
+    @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);
 }

@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.jboss.logging.annotations.Message;
 import org.jboss.logging.annotations.MessageBundle;
@@ -73,6 +74,9 @@ public interface Messages {
 
     @Message(id = 119, value = "%s=%s needs virtual threads, which this JVM (Java %s) lacks: they came with Java 21; use dispatch=worker, or run on Java 21 or later")
     IllegalArgumentException noVirtualThreads(String option, Object value, String javaVersion);
+
+    @Message(id = 120, value = "max-dispatched (%d) exchanges are running on the dispatch executor and as many are waiting")
+    RejectedExecutionException tooManyDispatched(int max);
 
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {

@@ -33,6 +33,7 @@ public final class OptionsText {
         p.put("write-timeout", Long.class);
         p.put("name", String.class);
         p.put("dispatch", String.class);
+        p.put("max-dispatched", Integer.class);
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
     }
 
@@ -63,6 +64,8 @@ public final class OptionsText {
                 return b.name(String.valueOf(value));
             case "dispatch":
                 return b.dispatch(dispatch(String.valueOf(value)));
+            case "max-dispatched":
+                return b.maxDispatched((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
             default:
                 throw Messages.MESSAGES.unknownParameter(name, PARAMETERS.keySet().toString());
         }
@@ -117,6 +120,9 @@ public final class OptionsText {
         if (o.dispatch() != null && VirtualThreads.available()
                 && o.dispatch() == VirtualThreads.executor("dispatch", "virtual")) {
             params.add("dispatch=virtual"); // an executor of the user's own has no text form
+        }
+        if (o.maxDispatched() != d.maxDispatched()) {
+            params.add("max-dispatched=" + o.maxDispatched());
         }
         return params.toString();
     }

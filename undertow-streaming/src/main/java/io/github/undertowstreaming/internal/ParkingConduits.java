@@ -79,6 +79,11 @@ public final class ParkingConduits {
     private ParkingConduits() {
     }
 
+    /** The first exchange a handler dispatches: warns once if the server's pool caches buffers per thread. */
+    public static void checkPool(HttpServerExchange exchange, String handler) {
+        PoolCheck.warnIfCachedPerThread(exchange.getConnection().getByteBufferPool(), handler);
+    }
+
     /** Adds both wrappers if the exchange runs on an HTTP/1.x connection; on the IO thread, before the handler. */
     public static void addTo(HttpServerExchange exchange) {
         if (exchange.getConnection() instanceof HttpServerConnection) {

@@ -291,4 +291,37 @@ class TransparentModeTest {
             platform.shutdownNow();
         }
     }
+
+    @Test
+    void withXniosWriteTimeoutOnTheListenerAWriterWhoseClientStoppedReadingStillTimesOut() throws Exception {
+        java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
+        java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();
+        HttpHandler endless = new BlockingHandler(exchange -> {
+            byte[] chunk = new byte[16 * 1024];
+            try (OutputStream out = exchange.getOutputStream()) {
+                for (;;) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                writerEnded.complete(e);
+                throw e;
+            }
+        });
+        StreamingOptions options = StreamingOptions.builder().dispatch(platform).build();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(endless, options),
+                b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024).setSocketOption(Options.WRITE_TIMEOUT, 500));
+                io.github.undertowstreaming.it.support.RawHttp c =
+                        io.github.undertowstreaming.it.support.RawHttp.connect(server.httpPort(), 8 * 1024)) {
+            c.get("/");
+            c.body().readNBytes(64 * 1024);
+            long stopped = System.nanoTime();
+            // the client stays, reading nothing: XNIO's write timeout must end the wait (there, the library leaves it XNIO's)
+            Throwable t = writerEnded.get(10, TimeUnit.SECONDS);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopped);
+            assertTrue(t instanceof IOException, String.valueOf(t));
+            assertTrue(seconds < 5, "the writer ended " + seconds + " s after the client stopped reading");
+        } finally {
+            platform.shutdownNow();
+        }
+    }
 }

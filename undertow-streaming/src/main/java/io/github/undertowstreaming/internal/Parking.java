@@ -34,10 +34,12 @@ final class Parking {
     }
 
     /**
-     * Waits for {@code channel} to be ready; {@code nanos} at most, or with no limit if negative.
-     * {@code writes} says which direction. Called on the waiting thread, never an IO thread.
+     * Waits for {@code channel} to be ready; {@code nanos} at most, or with no limit if negative, or
+     * until {@code connection} is closed. {@code direction} says writes or reads. Called on the
+     * waiting thread, never an IO thread.
      */
-    static <C extends java.nio.channels.Channel> void await(Direction<C> direction, C channel, long nanos) throws IOException {
+    static <C extends java.nio.channels.Channel> void await(Direction<C> direction, C channel,
+            java.nio.channels.Channel connection, long nanos) throws IOException {
         Thread waiter = Thread.currentThread();
         Ready<C> ready = new Ready<>(waiter, direction);
         ChannelListener<? super C> previous = direction.listener(channel);
@@ -45,7 +47,9 @@ final class Parking {
         try {
             direction.resume(channel);
             long deadline = nanos < 0 ? 0 : System.nanoTime() + nanos;
-            while (!ready.done && channel.isOpen()) {
+            // the connection's own state: the response conduits above it keep theirs, and a
+            // connection closed by a timeout under them still looks open from up here
+            while (!ready.done && connection.isOpen()) {
                 long slice = TimeUnit.MILLISECONDS.toNanos(RECHECK_MS);
                 if (nanos >= 0) {
                     long left = deadline - System.nanoTime();

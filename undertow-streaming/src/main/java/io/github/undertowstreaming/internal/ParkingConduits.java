@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 import org.xnio.ChannelListener;
+import org.xnio.Option;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.ConduitStreamSinkChannel;
@@ -11,6 +14,7 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.StreamSinkConduit;
 import org.xnio.conduits.StreamSourceConduit;
 
+import io.undertow.UndertowOptions;
 import io.undertow.server.ConduitWrapper;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
@@ -20,7 +24,8 @@ import io.undertow.util.ConduitFactory;
  * The response and request conduit wrappers of transparent mode: their {@code awaitWritable} and
  * {@code awaitReadable} park the waiting thread ({@link Parking}) instead of selecting. Only on
  * HTTP/1.x connections, plain or TLS, where XNIO's wait selects: an HTTP/2 stream waits in
- * Undertow's own monitor wait, which on JDK 24+ unmounts a virtual thread already.
+ * Undertow's own monitor wait, which on JDK 24+ unmounts a virtual thread already. Not where a
+ * read, write or idle timeout is set on the listener: see {@link #timed}.
  */
 public final class ParkingConduits {
 
@@ -69,14 +74,32 @@ public final class ParkingConduits {
     };
 
     private static final ConduitWrapper<StreamSinkConduit> RESPONSE = (ConduitFactory<StreamSinkConduit> factory,
-            HttpServerExchange exchange) -> new Sink(factory.create(),
-                    ((HttpServerConnection) exchange.getConnection()).getChannel().getSinkChannel());
+            HttpServerExchange exchange) -> timed(exchange, Options.WRITE_TIMEOUT) ? factory.create()
+                    : new Sink(factory.create(), ((HttpServerConnection) exchange.getConnection()).getChannel());
 
     private static final ConduitWrapper<StreamSourceConduit> REQUEST = (ConduitFactory<StreamSourceConduit> factory,
-            HttpServerExchange exchange) -> new Source(factory.create(),
-                    ((HttpServerConnection) exchange.getConnection()).getChannel().getSourceChannel());
+            HttpServerExchange exchange) -> timed(exchange, Options.READ_TIMEOUT) ? factory.create()
+                    : new Source(factory.create(), ((HttpServerConnection) exchange.getConnection()).getChannel());
 
     private ParkingConduits() {
+    }
+
+    /**
+     * Whether the listener has XNIO's {@code timeout} or Undertow's idle timeout. Their conduits
+     * (Undertow's {@code WriteTimeoutStreamSinkConduit}, {@code ReadTimeoutStreamSourceConduit})
+     * notice the timeout on the waiting thread, when their own time-bounded wait returns and the
+     * next write or read gets nothing; resumed by a parked wait, they would instead close the
+     * connection from the IO thread while the blocked writer still uses its buffers. So with such
+     * a timeout the wait stays XNIO's own, and the timeout keeps its meaning.
+     */
+    private static boolean timed(HttpServerExchange exchange, Option<Integer> timeout) {
+        try {
+            Integer t = exchange.getConnection().getOption(timeout);
+            Integer idle = exchange.getConnection().getUndertowOptions().get(UndertowOptions.IDLE_TIMEOUT);
+            return t != null && t > 0 || idle != null && idle > 0;
+        } catch (IOException | RuntimeException e) {
+            return true; // cannot tell: keep XNIO's wait
+        }
     }
 
     /** The first exchange a handler dispatches: warns once if the server's pool caches buffers per thread. */
@@ -93,9 +116,9 @@ public final class ParkingConduits {
     }
 
     private static final class Sink extends AbstractStreamSinkConduit<StreamSinkConduit> {
-        private final ConduitStreamSinkChannel connection;
+        private final StreamConnection connection;
 
-        Sink(StreamSinkConduit next, ConduitStreamSinkChannel connection) {
+        Sink(StreamSinkConduit next, StreamConnection connection) {
             super(next);
             this.connection = connection;
         }
@@ -120,14 +143,14 @@ public final class ParkingConduits {
                 }
                 return;
             }
-            Parking.await(WRITES, connection, nanos);
+            Parking.await(WRITES, connection.getSinkChannel(), connection, nanos);
         }
     }
 
     private static final class Source extends AbstractStreamSourceConduit<StreamSourceConduit> {
-        private final ConduitStreamSourceChannel connection;
+        private final StreamConnection connection;
 
-        Source(StreamSourceConduit next, ConduitStreamSourceChannel connection) {
+        Source(StreamSourceConduit next, StreamConnection connection) {
             super(next);
             this.connection = connection;
         }
@@ -151,7 +174,7 @@ public final class ParkingConduits {
                 }
                 return;
             }
-            Parking.await(READS, connection, nanos);
+            Parking.await(READS, connection.getSourceChannel(), connection, nanos);
         }
     }
 }

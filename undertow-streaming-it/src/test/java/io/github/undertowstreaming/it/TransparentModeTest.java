@@ -187,17 +187,7 @@ class TransparentModeTest {
     void aClientThatGoesAwayWhileTheWriterIsParkedMakesItsNextWriteThrowAndReleasesTheThread() throws Exception {
         java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
         java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();
-        HttpHandler endless = new BlockingHandler(exchange -> {
-            byte[] chunk = new byte[16 * 1024];
-            try (OutputStream out = exchange.getOutputStream()) {
-                for (;;) {
-                    out.write(chunk); // parks once the socket is full
-                }
-            } catch (IOException e) {
-                writerEnded.complete(e);
-                throw e;
-            }
-        });
+        HttpHandler endless = endlessWriter(writerEnded);
         StreamingOptions options = StreamingOptions.builder().dispatch(platform).build();
         try (TestServer server = TestServer.start(new AsyncStreamingHandler(endless, options),
                 b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024))) {
@@ -296,17 +286,7 @@ class TransparentModeTest {
     void withXniosWriteTimeoutOnTheListenerAWriterWhoseClientStoppedReadingStillTimesOut() throws Exception {
         java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
         java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();
-        HttpHandler endless = new BlockingHandler(exchange -> {
-            byte[] chunk = new byte[16 * 1024];
-            try (OutputStream out = exchange.getOutputStream()) {
-                for (;;) {
-                    out.write(chunk);
-                }
-            } catch (IOException e) {
-                writerEnded.complete(e);
-                throw e;
-            }
-        });
+        HttpHandler endless = endlessWriter(writerEnded);
         StreamingOptions options = StreamingOptions.builder().dispatch(platform).build();
         try (TestServer server = TestServer.start(new AsyncStreamingHandler(endless, options),
                 b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024).setSocketOption(Options.WRITE_TIMEOUT, 500));
@@ -323,5 +303,20 @@ class TransparentModeTest {
         } finally {
             platform.shutdownNow();
         }
+    }
+
+    /** A blocking route that writes until a write throws, which it hands to {@code writerEnded}. */
+    private static HttpHandler endlessWriter(java.util.concurrent.CompletableFuture<Throwable> writerEnded) {
+        return new BlockingHandler(exchange -> {
+            byte[] chunk = new byte[16 * 1024];
+            try (OutputStream out = exchange.getOutputStream()) {
+                for (;;) {
+                    out.write(chunk); // waits (parked) once the socket is full
+                }
+            } catch (IOException e) {
+                writerEnded.complete(e);
+                throw e;
+            }
+        });
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -112,6 +113,11 @@ public final class CountingPool implements ByteBufferPool {
             }
             Waits.pause();
         }
+    }
+
+    /** Where each buffer still out was taken, as the {@link Throwable} made when it was. */
+    public List<Throwable> openTraces() {
+        return List.copyOf(open.values());
     }
 
     /** Where each buffer still out was taken: the top frames of Undertow and of the library. */

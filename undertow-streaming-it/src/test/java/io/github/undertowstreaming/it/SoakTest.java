@@ -121,9 +121,10 @@ import okhttp3.internal.connection.ConnectionListener;
  *
  * <p><b>Two problems outside the library, and what the test does about them.</b> Undertow 2.4.4
  * loses an HTTP/2 stream's write buffer now and then when the client resets the stream while a
- * worker writes to it ({@link #resetRaceBuffer}); BlockingHandler loses them as well. Such
- * buffers, and only such, are tolerated (at most one per client abort over HTTP/2) and counted in
- * the summary; {@code -Dsoak.strictBuffers=true} fails on them. And the JDK 17 HttpClient
+ * worker writes to it ({@link #resetRaceBuffer}); BlockingHandler loses them as well. The library
+ * therefore writes HTTP/2 on the IO thread, and the test fails on any buffer not back;
+ * {@code -Dsoak.strictBuffers=false} tolerates such buffers (at most one per client abort over
+ * HTTP/2), to tell that race from a leak of the library's own. And the JDK 17 HttpClient
  * garbles the upgraded first stream when its first read takes the 101 together with 16 KiB of
  * frames; the server starts that stream's body {@link #UPGRADE_DELAY} after the upgrade.
  *
@@ -147,7 +148,7 @@ import okhttp3.internal.connection.ConnectionListener;
  * requests get {@code max(120 s, 30 ms each)} before the test gives up on them; beyond about
  * 400,000 requests the parent pom's 900 s limit on a forked test JVM comes first, so add
  * {@code -DforkCount=0}. {@code -Dsoak.seed=N} repeats a plan, {@code -Dsoak.concurrency=N}
- * changes the load, {@code -Dsoak.strictBuffers=true} is above. It prints {@code [soak]} lines:
+ * changes the load, {@code -Dsoak.strictBuffers=false} is above. It prints {@code [soak]} lines:
  * the plan, progress every 10 s, threads and descriptors, and a summary.
  */
 class SoakTest {
@@ -179,7 +180,7 @@ class SoakTest {
     /** New descriptors allowed at the end: none; every socket and selector is closed. */
     static final int FD_TOLERANCE = 0;
     /** Whether buffers lost to Undertow's HTTP/2 reset race fail the test ({@link #resetRaceBuffer}). */
-    static final boolean STRICT_BUFFERS = Boolean.getBoolean("soak.strictBuffers");
+    static final boolean STRICT_BUFFERS = Boolean.parseBoolean(System.getProperty("soak.strictBuffers", "true"));
 
     private static final int PERIOD = 251;
     /** Pattern bytes, long enough for any 64 KiB read at any phase. */
@@ -600,7 +601,7 @@ class SoakTest {
         /** No stream in flight, every body closed, every exchange completed: with deadline. */
         private void checkSettled(SoakServer server, long globalInFlightBefore) {
             boolean settled = Waits.poll(() -> server.streaming.statistics().inFlight() == 0
-                    && Streaming.stats().inFlight() == 0
+                    && Streaming.stats().inFlight() <= globalInFlightBefore
                     && server.bodies.values().stream().allMatch(b -> b.closes.get() > 0), SETTLE);
             if (!settled) {
                 List<String> open = server.bodies.values().stream().filter(b -> b.closes.get() == 0)
@@ -629,8 +630,8 @@ class SoakTest {
         }
 
         /**
-         * Every pooled buffer back, once the clients are closed. Tolerated unless
-         * {@code -Dsoak.strictBuffers=true}: HTTP/2 stream write buffers lost to Undertow's
+         * Every pooled buffer back, once the clients are closed. Tolerated only with
+         * {@code -Dsoak.strictBuffers=false}: HTTP/2 stream write buffers lost to Undertow's
          * reset race (see {@link #resetRaceBuffer}), at most one per client abort over HTTP/2.
          */
         private void checkBuffersBack(SoakServer server) {
@@ -643,8 +644,8 @@ class SoakTest {
             if (open.isEmpty() || (!STRICT_BUFFERS && open.size() == race && race <= h2Aborts)) {
                 if (race > 0) {
                     System.out.println("[soak] " + label + ": " + race + " HTTP/2 stream write buffer(s) of Undertow lost"
-                            + " to its reset race (a client's RST_STREAM while a worker writes); tolerated,"
-                            + " -Dsoak.strictBuffers=true fails on them");
+                            + " to its reset race (a client's RST_STREAM while a worker writes); tolerated"
+                            + " by -Dsoak.strictBuffers=false");
                 }
                 return;
             }
@@ -802,7 +803,9 @@ class SoakTest {
             now = ProcessResources.take();
             threads = now.newThreads(before);
             long tolerated = threads.stream().filter(t -> t.startsWith("ForkJoinPool.commonPool-worker-")).count();
-            fds = now.newFds(before);
+            // what a server leaks is a socket, an epoll or an eventfd; the JVM opens other files
+            // (/dev/null, a jar) on its own, at times that have nothing to do with the soak
+            fds = now.newFds(before).stream().filter(f -> f.contains("socket:") || f.contains("anon_inode:")).toList();
             boolean back = threads.size() == tolerated && tolerated <= THREAD_TOLERANCE
                     && now.jvmThreadCount() <= before.jvmThreadCount() + THREAD_TOLERANCE && fds.size() <= FD_TOLERANCE;
             if (back || System.nanoTime() - end > 0) {
@@ -819,8 +822,12 @@ class SoakTest {
             sleepMillis(100);
         }
         List<String> failures = new ArrayList<>();
-        failures.add("threads not back " + RESOURCES_SETTLE.toSeconds() + " s after the end: " + before.jvmThreadCount()
-                + " before, " + now.jvmThreadCount() + " after; new: " + threads);
+        long toleratedThreads = threads.stream().filter(t -> t.startsWith("ForkJoinPool.commonPool-worker-")).count();
+        if (threads.size() > toleratedThreads || toleratedThreads > THREAD_TOLERANCE
+                || now.jvmThreadCount() > before.jvmThreadCount() + THREAD_TOLERANCE) {
+            failures.add("threads not back " + RESOURCES_SETTLE.toSeconds() + " s after the end: " + before.jvmThreadCount()
+                    + " before, " + now.jvmThreadCount() + " after; new: " + threads);
+        }
         if (fds.size() > FD_TOLERANCE) {
             failures.add("file descriptors not back: " + before.fds().size() + " before, " + now.fds().size()
                     + " after; new: " + fds);

@@ -100,6 +100,8 @@ public final class Pump implements Runnable {
     private final PooledByteBuffer[] pooled;
     /** How many buffers of each slot hold data. */
     private final int[] filled;
+    /** The writer role as a task, for a sink that takes writes on its IO thread only. */
+    private final Runnable writerTask = this::write;
 
     // Guarded by this.
     private State state = State.NEW;
@@ -282,7 +284,15 @@ public final class Pump implements Runnable {
                 }
             }
             if (write) {
-                write();
+                if (sink.writesOnIoThreadOnly()) {
+                    if (!sink.onIoThread(writerTask)) { // the role goes with the task
+                        // the IO thread is gone (the server stops): the client is, with it
+                        fail(Failure.CLIENT, new java.nio.channels.ClosedChannelException());
+                        exitWriter();
+                    }
+                } else {
+                    write();
+                }
             }
             if (ended) {
                 break; // closed after the last write, so that a slow close() delays no byte

@@ -49,6 +49,16 @@ interface Sink {
      */
     boolean flush() throws IOException;
 
+    /**
+     * Whether writes from the calling thread must be handed to the IO thread instead
+     * ({@link #onIoThread}). HTTP/2: Undertow's stream channel frees a write buffer that a reset
+     * races with only when the write runs on the IO thread, which handles the reset.
+     */
+    boolean writesOnIoThreadOnly();
+
+    /** Runs {@code task} on the sink's IO thread; false if that thread takes no more tasks. */
+    boolean onIoThread(Runnable task);
+
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
     void notifyWhenWritable();
 

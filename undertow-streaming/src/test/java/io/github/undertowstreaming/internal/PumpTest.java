@@ -453,6 +453,17 @@ class PumpTest {
         }
 
         @Override
+        public boolean writesOnIoThreadOnly() {
+            return false;
+        }
+
+        @Override
+        public boolean onIoThread(Runnable task) {
+            io.execute(task);
+            return true;
+        }
+
+        @Override
         public void notifyWhenWritable() {
             if (received.get() >= stallAfter) {
                 stalled.countDown();

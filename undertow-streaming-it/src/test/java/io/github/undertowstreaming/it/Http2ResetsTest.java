@@ -1,0 +1,86 @@
+package io.github.undertowstreaming.it;
+
+import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.Streaming;
+import io.github.undertowstreaming.it.support.CountingPool;
+import io.github.undertowstreaming.it.support.H2c;
+import io.github.undertowstreaming.it.support.TestServer;
+import io.github.undertowstreaming.it.support.Waits;
+import io.undertow.Handlers;
+import io.undertow.server.handlers.BlockingHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * HTTP/2 client resets while the library writes lose no pooled buffer: the library writes HTTP/2
+ * responses on the IO thread, which also handles the resets (see {@code ExchangeSink}). On a
+ * worker, Undertow 2.4.4 loses some of its stream write buffers to that race
+ * ({@link KnownProblemsReproTest}).
+ */
+@org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
+class Http2ResetsTest {
+
+    private static final int SIZE = 8 << 20;
+
+    @org.junit.jupiter.api.Test
+    void threeThousandClientResetsDuringLibraryWritesLoseNoPooledBuffer() throws Exception {
+        resetsLoseNoBuffer("/library");
+    }
+
+    /** 3,000 streams of 8 MiB over h2c, each reset by the client after 16 to 128 KiB; asserts every buffer back. */
+    static void resetsLoseNoBuffer(String route) throws Exception {
+        CountingPool pool = new CountingPool();
+        byte[] pattern = new byte[251 * 200];
+        for (int i = 0; i < pattern.length; i++) {
+            pattern[i] = (byte) (i % 251);
+        }
+        try (TestServer server = TestServer.start(AsyncStreamingHandler.wrap(Handlers.path()
+                .addPrefixPath("/library", ex -> Streaming.send(ex, new SoakTest.SoakBody(0, SIZE, true, -1)))
+                .addPrefixPath("/blocking", new BlockingHandler(ex -> {
+                    try (OutputStream out = ex.getOutputStream()) {
+                        for (int pos = 0; pos < SIZE; pos += 32 * 1024) {
+                            out.write(pattern, pos % 251, 32 * 1024);
+                        }
+                    }
+                }))), b -> b.setByteBufferPool(pool).setWorkerThreads(8))) {
+            int done = 0;
+            while (done < 3000) {
+                try (H2c c = H2c.connect(server.httpPort(), true)) {
+                    for (int s = 1; s < 400 && done < 3000; s += 2, done++) {
+                        c.request(s, "GET", route);
+                        long got = 0;
+                        while (got < 16 * 1024 * (1 + done % 8)) {
+                            H2c.Frame f = c.read(Duration.ofSeconds(10));
+                            if (f.type() == H2c.DATA && f.stream() == s) {
+                                got += f.payload().length;
+                            }
+                        }
+                        c.rstStream(s, H2c.CANCEL);
+                    }
+                }
+            }
+            Waits.poll(() -> pool.outstanding() == 0, Duration.ofSeconds(3));
+            assertEquals(0, pool.outstanding(), () -> route + ": pooled buffers lost after 3,000 client resets; taken at:\n"
+                    + pool.describeOpen().lines().limit(10).reduce("", (a, l) -> a + "\n" + l));
+        }
+    }
+}

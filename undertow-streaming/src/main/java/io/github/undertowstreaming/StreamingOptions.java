@@ -33,8 +33,9 @@ public final class StreamingOptions {
      * default buffers), read one after another and written with one gathering write. In the
      * published benchmark run (docs/performance/results.md, section 6: one fast loopback client,
      * 1 GiB from memory, 2 cores), against BlockingHandler writing 64 KiB arrays: one buffer per
-     * chunk 0.74, two 1.13, four 0.91, eight 0.74. Rounds on that machine spread by about 20%, so
-     * two and four are close; two keep what a slow client holds at 32 KiB, half of four.
+     * chunk 1.29, two 1.98, four 1.58, eight 1.11 (the run before it: 0.74, 1.13, 0.91, 0.74).
+     * Rounds on that machine spread by 20 to 40%, so two and four are close; two keep what a slow
+     * client holds at 32 KiB, half of four.
      */
     public static final int DEFAULT_CHUNK_BUFFERS = 2;
 
@@ -49,8 +50,8 @@ public final class StreamingOptions {
 
     /**
      * Default read budget: 1 MiB per executor turn. In the same run as {@link #DEFAULT_CHUNK_BUFFERS}:
-     * a budget of 16 KiB gave 0.34 of BlockingHandler's speed, 256 KiB 1.04, 1 MiB 1.13, and no
-     * budget at all 1.20. One MiB keeps a fast stream near an unbounded one, while no stream holds
+     * a budget of 16 KiB gave 0.34 of BlockingHandler's speed, 256 KiB 1.35, 1 MiB 1.98, and no
+     * budget at all 2.09 (the run before it: 0.34, 1.04, 1.13, 1.20). One MiB keeps a fast stream near an unbounded one, while no stream holds
      * a worker for more than one MiB of reading (under a millisecond from memory) before other
      * work gets its turn. To measure again:
      * {@code mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench}.

@@ -20,14 +20,19 @@ import io.undertow.connector.PooledByteBuffer;
  *       body. It fills free buffers of a small ring, at most {@code 1 + readAhead} of them, and
  *       stops when the ring is full. After {@code readBudget} bytes in one turn it re-submits
  *       itself to the executor, so that a fast stream shares its thread with other work.</li>
- *   <li>The <b>writer</b> writes filled chunks in order, each with one gathering write. Whichever
- *       thread filled a chunk while
- *       no one was writing becomes the writer (usually the reader itself, so a fast client costs
- *       no thread hop per chunk). When the sink takes 0 bytes the writer arms the sink's write
+ *   <li>The <b>writer</b> writes filled chunks in order, each with one gathering write, and
+ *       flushes when no next chunk is at hand. Whichever thread filled a chunk while no one was
+ *       writing becomes the writer (usually the reader itself, so a fast client costs no thread
+ *       hop per chunk), unless the sink takes writes on its IO thread only (HTTP/2), where the
+ *       role is handed there. When the sink takes 0 bytes the writer arms the sink's write
  *       listener and lets go of its thread ({@link Writer#ARMED}); the listener resumes it on
  *       the IO thread ({@link #onWritable}). When the writer frees a chunk and the reader has
- *       stopped on a full ring, the writer hands a new read to the executor.</li>
+ *       stopped on a full ring, the writer hands a new read to the executor, through the
+ *       {@link ReadGate} when the executor is the connection's worker.</li>
  * </ul>
+ * A failure from elsewhere while a read is under way interrupts the reading thread and cancels
+ * the body ({@link StreamingBody#cancel}) on a thread of the library's own; the stream's timer
+ * ({@link ClientWatch}) is one such source, with the read and write timeouts.
  * The roles and the {@link State} change only under the pump's monitor; user code (the body)
  * and the sink are called outside it. Nothing calls back into the pump on the same stack: the
  * loops iterate, so the stack stays flat however many chunks a body has.
@@ -38,8 +43,10 @@ import io.undertow.connector.PooledByteBuffer;
  * under way. No allocation per chunk.
  *
  * <h2>Endings</h2>
- * The body is closed exactly once, by the reader role: at the end of the body, after a failed
- * read, or, when a failure comes from elsewhere, by a last reader turn scheduled to close it.
+ * The body is closed exactly once, by the reader role, never on an IO thread: after the last
+ * write at the end of the body, after a failed read, or, when a failure comes from elsewhere, by
+ * a last reader turn scheduled to close it (on the library's own thread if the executor refuses
+ * it on an IO thread).
  * The sink hears of a failure exactly once ({@link Sink#fail}), never while a write is under way.
  */
 public final class Pump implements Runnable {

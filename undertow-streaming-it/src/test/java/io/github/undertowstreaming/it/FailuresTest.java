@@ -55,6 +55,11 @@ class FailuresTest {
         http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(Tls.clientContext()).build();
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void forgetSourcesOfEarlierTests() {
+        ROUTE.opened.clear(); // a test that failed early leaves its source behind
+    }
+
     @AfterAll
     static void stopServer() {
         server.close();
@@ -78,14 +83,23 @@ class FailuresTest {
     @CsvSource({"HTTP_1_1, true", "HTTP_1_1, false", "HTTP_2, true", "HTTP_2, false"})
     void aBodyThatFailsMidStreamIsSeenIncompleteByTheClient(HttpClient.Version version, boolean known) throws Exception {
         HttpClient client = version == HttpClient.Version.HTTP_2 ? http2 : http1;
-        HttpResponse<InputStream> response = client.send(
-                HttpRequest.newBuilder(server.https("/bytes?size=1048576&failAt=300000&known=" + known)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-
-        assertEquals(200, response.statusCode());
-        assertEquals(version, response.version());
-        try (InputStream in = response.body()) {
-            assertThrows(IOException.class, () -> Pattern.digest(in));
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(
+                    HttpRequest.newBuilder(server.https("/bytes?size=1048576&failAt=300000&known=" + known)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            // HTTP/2: the reset can reach the JDK client before it handed out the response; the
+            // client saw the failure all the same
+            assertEquals(HttpClient.Version.HTTP_2, version, () -> "only HTTP/2 fails before the response: " + e);
+            response = null;
+        }
+        if (response != null) {
+            assertEquals(200, response.statusCode());
+            assertEquals(version, response.version());
+            try (InputStream in = response.body()) {
+                assertThrows(IOException.class, () -> Pattern.digest(in));
+            }
         }
         awaitClosed(ROUTE.opened.take(), 5);
 

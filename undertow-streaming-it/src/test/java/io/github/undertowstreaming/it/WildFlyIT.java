@@ -64,6 +64,10 @@ class WildFlyIT {
                 HttpResponse.BodyHandlers.ofString());
         assertTrue(probe.headers().firstValue("x-streaming-options").orElse("").contains(options),
                 "the " + filter + "-filter attached its options: " + probe.headers().firstValue("x-streaming-options"));
+        if (filter.equals("custom")) { // named, so its statistics went to JMX: the module reaches java.management
+            assertTrue(probe.headers().firstValue("x-streaming-options").orElse("").contains("name=wildfly-custom"),
+                    "the custom-filter's name parameter: " + probe.headers().firstValue("x-streaming-options"));
+        }
 
         try (SlowLoad load = SlowLoad.start(PORT, download, 32, PACE, uri("/streaming-app/ping"), "pong")) {
             load.assertAnswersWhileInFlight(uri("/streaming-app/ping"), "pong", 1000, 5, () -> { });

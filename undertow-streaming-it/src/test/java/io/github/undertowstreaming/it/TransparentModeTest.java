@@ -276,7 +276,7 @@ class TransparentModeTest {
             java.util.List<String> warnings = logs.containing("UTSTREAM0014");
             assertEquals(1, warnings.size(), () -> "one warning per handler: " + logs.messages());
             assertTrue(warnings.get(0).contains("thread-local-cache-size=0")
-                    && warnings.get(0).contains("new DefaultByteBufferPool(direct, bufferSize, -1, 0)"), warnings.get(0));
+                    && warnings.get(0).contains("new DefaultByteBufferPool(direct, bufferSize, 1024, 0)"), warnings.get(0));
         } finally {
             platform.shutdownNow();
         }
@@ -318,5 +318,57 @@ class TransparentModeTest {
                 throw e;
             }
         });
+    }
+
+    @Test
+    void directMemoryStaysFlatOverThousandsOfVirtualThreadExchangesWithAPoolThatCachesNothingPerThread() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21 or later; skipped on "
+                + Runtime.version().feature());
+        // the fix the library's warning gives: a shared queue of buffers, no cache per thread
+        long fixed = directGrowth(new io.undertow.server.DefaultByteBufferPool(true, 16 * 1024, 1024, 0));
+        // Undertow.builder()'s own pool: 4 buffers cached per thread, none shared (-1)
+        long builders = directGrowth(null);
+        System.out.printf("direct memory growth over 5,000 virtual-thread exchanges: %d KiB with a shared queue and"
+                + " no per-thread cache, %d KiB with Undertow.builder()'s pool%n", fixed >> 10, builders >> 10);
+        assertTrue(fixed < 4L << 20, "direct memory grew by " + (fixed >> 10) + " KiB");
+    }
+
+    /** Direct memory after 5,000 exchanges on virtual threads, less before them (after 500 to warm). */
+    private static long directGrowth(io.undertow.connector.ByteBufferPool pool) throws Exception {
+        byte[] body = new byte[64 * 1024];
+        HttpHandler route = new BlockingHandler(exchange -> exchange.getOutputStream().write(body));
+        StreamingOptions options = StreamingOptions.builder().dispatch(StreamingOptions.virtualThreads()).build();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(route, options), b -> {
+            if (pool != null) {
+                b.setByteBufferPool(pool);
+            }
+        })) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.util.function.IntConsumer requests = n -> {
+                java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>>> batch =
+                        new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    batch.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(server.http("/"))
+                            .timeout(java.time.Duration.ofSeconds(30)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray()));
+                    if (batch.size() == 32) {
+                        batch.forEach(f -> assertEquals(body.length, f.join().body().length));
+                        batch.clear();
+                    }
+                }
+                batch.forEach(f -> assertEquals(body.length, f.join().body().length));
+            };
+            requests.accept(500); // warm: the pool's buffers made, classes loaded
+            long before = directMemory();
+            requests.accept(5000);
+            return directMemory() - before;
+        }
+    }
+
+    private static long directMemory() {
+        return java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+                .stream().filter(b -> b.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
+                .sum();
     }
 }

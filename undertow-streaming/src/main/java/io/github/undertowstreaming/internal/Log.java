@@ -73,8 +73,8 @@ public interface Log extends BasicLogger {
     void limited(String request);
 
     @LogMessage(level = WARN)
-    @Message(id = 14, value = "%s dispatches exchanges to a thread each, and the server's DefaultByteBufferPool keeps %d buffers in a cache per thread: every exchange leaves its thread's cache behind until a finalizer runs, and direct memory grows. Fix: in WildFly, thread-local-cache-size=0 on the IO subsystem's byte-buffer-pool; in code, Undertow.builder().setByteBufferPool(new DefaultByteBufferPool(direct, bufferSize, -1, 0))")
-    void perThreadBufferCache(String handler, int size);
+    @Message(id = 14, value = "%s dispatches exchanges to a thread each, and the server's DefaultByteBufferPool caches %d buffers per thread and shares at most %d (-1: none): every exchange's thread takes its buffers with it, reclaimed only by the garbage collector, and direct memory grows with the exchanges. Fix: a pool that shares its buffers and caches none per thread: in WildFly, thread-local-cache-size=0 and a max-pool-size (for instance 1024) on the Undertow subsystem's byte-buffer-pool; in code, Undertow.builder().setByteBufferPool(new DefaultByteBufferPool(direct, bufferSize, 1024, 0))")
+    void perThreadBufferCache(String handler, int cached, int shared);
 
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +49,6 @@ import java.util.logging.SimpleFormatter;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.xnio.Options;
 import org.xnio.XnioIoThread;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
@@ -59,13 +57,14 @@ import io.github.undertowstreaming.StreamingBody;
 import io.github.undertowstreaming.StreamingOptions;
 import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.CountingPool;
+import io.github.undertowstreaming.it.support.EdgeServer;
 import io.github.undertowstreaming.it.support.ProcessResources;
 import io.github.undertowstreaming.it.support.Protocol;
+import io.github.undertowstreaming.it.support.TestServer;
 import io.github.undertowstreaming.it.support.Tls;
 import io.github.undertowstreaming.it.support.Waits;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.RequestLimitingHandler;
@@ -957,29 +956,10 @@ class SoakTest {
                 }
                 limited.handleRequest(exchange);
             };
-            undertow = Undertow.builder()
-                    .addHttpListener(0, "127.0.0.1")
-                    .addHttpsListener(0, "127.0.0.1", Tls.serverContext())
-                    .setIoThreads(2)
-                    .setWorkerThreads(8)
-                    .setByteBufferPool(pool)
-                    .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
-                    .setSocketOption(Options.REUSE_ADDRESSES, true)
-                    .setHandler(recorder)
-                    .build();
+            undertow = EdgeServer.builder(pool).setHandler(recorder).build();
             undertow.start();
-            int http = -1;
-            int https = -1;
-            for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
-                int port = ((InetSocketAddress) info.getAddress()).getPort();
-                if (info.getProtcol().equals("http")) {
-                    http = port;
-                } else if (info.getProtcol().equals("https")) {
-                    https = port;
-                }
-            }
-            httpPort = http;
-            httpsPort = https;
+            httpPort = TestServer.port(undertow, "http");
+            httpsPort = TestServer.port(undertow, "https");
         }
 
         URI uri(Protocol protocol, String pathAndQuery) {

@@ -47,6 +47,8 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     private final StreamingBody body;
     private final Pump pump;
     private final ClientWatch watch;
+    /** HTTP/2: writes on the IO thread, aborts reset only the stream. Fixed once the chain runs. */
+    private final boolean http2;
     /** Taken in {@link #begin}; used by the writer role only, and by the failure after it. */
     private volatile StreamSinkChannel channel;
     /** Undertow ended the exchange before the stream ended: there is nothing left to send or abort. */
@@ -58,6 +60,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             StreamingOptions options, Statistics stats) {
         this.exchange = exchange;
         this.body = body;
+        this.http2 = Protocols.HTTP_2_0.equals(exchange.getProtocol());
         this.pump = new Pump(body, this, executor, gate, options.chunkSize(), options.readAhead(), options.readBudget(),
                 stats, options.maxStreams());
         this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(), body);
@@ -315,7 +318,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      * is terminated here, as that listener would. HTTP/1.x and AJP: the connection is closed.
      */
     private void abort() {
-        if (Protocols.HTTP_2_0.equals(exchange.getProtocol()) && channel != null) {
+        if (http2 && channel != null) {
             IoUtils.safeClose(channel);
             Connectors.terminateResponse(exchange);
         } else {
@@ -332,7 +335,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      */
     @Override
     public boolean writesOnIoThreadOnly() {
-        return Protocols.HTTP_2_0.equals(exchange.getProtocol()) && !exchange.isInIoThread();
+        return http2 && !exchange.isInIoThread();
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class Pump implements Runnable {
     private final Executor executor;
     /** Bounds the turns running at once on the executor; null for an executor of the user's own. */
     private final ReadGate gate;
-    /** The handler's counters, or {@link Statistics#GLOBAL}; every stream also counts in GLOBAL. */
+    /** The handler's counters (which pass every count on to {@link Statistics#GLOBAL}), or GLOBAL itself. */
     private final Statistics stats;
     private final int maxStreams;
     private final int chunkSize;
@@ -189,32 +189,18 @@ public final class Pump implements Runnable {
         }
         if (!stats.admit(maxStreams)) {
             stats.countLimited();
-            if (stats != Statistics.GLOBAL) {
-                Statistics.GLOBAL.countLimited();
-            }
             fail(Failure.LIMITED, Messages.MESSAGES.tooManyStreams(maxStreams));
             return;
-        }
-        if (stats != Statistics.GLOBAL) {
-            Statistics.GLOBAL.admit(0);
         }
         synchronized (this) {
             counted = true;
             if (state == State.FAILED) {
-                count(failure); // failed between the two blocks; the failure scheduled the closing
+                stats.ended(failure); // failed between the two blocks; the failure scheduled the closing
                 return;
             }
             reading = true;
         }
         schedule();
-    }
-
-    /** Counts the end of an admitted stream: finished if {@code failure} is null. */
-    private void count(Failure failure) {
-        stats.ended(failure);
-        if (stats != Statistics.GLOBAL) {
-            Statistics.GLOBAL.ended(failure);
-        }
     }
 
     /** The reader role, one turn. Runs on the executor only. */
@@ -314,7 +300,6 @@ public final class Pump implements Runnable {
      */
     private int read(int slot, boolean first) throws IOException {
         long start = System.nanoTime();
-        readStarted = start;
         synchronized (this) {
             readerThread = Thread.currentThread();
         }
@@ -327,9 +312,6 @@ public final class Pump implements Runnable {
             Thread.interrupted();
             long nanos = System.nanoTime() - start;
             stats.read(nanos);
-            if (stats != Statistics.GLOBAL) {
-                Statistics.GLOBAL.read(nanos);
-            }
         }
     }
 
@@ -465,6 +447,7 @@ public final class Pump implements Runnable {
             ByteBuffer last;
             int base;
             int used;
+            boolean flush;
             synchronized (this) {
                 if (state == State.FAILED) {
                     break;
@@ -475,12 +458,15 @@ public final class Pump implements Runnable {
                         return; // the reader is reading and will write what it reads
                     }
                     state = State.DONE;
-                    count(null);
+                    stats.ended(null);
                     released = true; // eof: the reader touches no buffer any more, and this writer is done
                 }
                 base = head * parts;
                 used = count == 0 ? 0 : filled[head];
                 last = count == 0 ? null : buffers[base + used - 1];
+                // the last chunk at hand of a body that goes on: flush it (a chunk the reader adds
+                // meanwhile costs one flush too many, never one too few)
+                flush = count == 1 && !eof;
             }
             if (last == null) {
                 try {
@@ -501,14 +487,11 @@ public final class Pump implements Runnable {
                     }
                     sent += w;
                     stats.sent(w);
-                    if (stats != Statistics.GLOBAL) {
-                        Statistics.GLOBAL.sent(w);
-                    }
                 }
                 // A channel may hold what it took (HTTP/2 sends a DATA frame when its buffer is
                 // full or flushed): with no next chunk at hand, the reader may block for long,
                 // so what was written must go out now.
-                written = !last.hasRemaining() && (!flushDue() || sink.flush());
+                written = !last.hasRemaining() && (!flush || sink.flush());
             } catch (Throwable t) {
                 fail(sink.classify(t), t); // reported below
                 break;
@@ -543,11 +526,6 @@ public final class Pump implements Runnable {
         exitWriter();
     }
 
-    /** Whether the chunk just written is the last one at hand and the body goes on. */
-    private synchronized boolean flushDue() {
-        return count == 1 && !eof;
-    }
-
     /**
      * The sink accepts bytes again. Called by the sink's write listener, on an IO thread; it
      * finishes the buffer that filled the sink and goes on while the sink accepts bytes.
@@ -576,7 +554,7 @@ public final class Pump implements Runnable {
             }
             state = State.FAILED;
             if (counted) {
-                count(kind);
+                stats.ended(kind);
             }
             failure = kind;
             cause = t;

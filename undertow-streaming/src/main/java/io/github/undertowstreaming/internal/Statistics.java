@@ -4,14 +4,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters of one {@code AsyncStreamingHandler}, or the process-wide ones ({@link #GLOBAL}),
- * which every stream also counts in. Cheap to update from any thread; read one counter after
- * another, so a snapshot is not atomic.
+ * The counters of one {@code AsyncStreamingHandler}, or the process-wide ones ({@link #GLOBAL}).
+ * A handler's counters pass every update on to {@link #GLOBAL} too, so that the pump counts once.
+ * Cheap to update from any thread; read one counter after another, so a snapshot is not atomic.
  */
 public final class Statistics {
 
     /** Every stream of the process, with or without a handler. */
-    public static final Statistics GLOBAL = new Statistics();
+    public static final Statistics GLOBAL = new Statistics(null);
+
+    /** Where every update goes too: {@link #GLOBAL}, or null for GLOBAL itself. */
+    private final Statistics parent;
 
     private final LongAdder started = new LongAdder();
     private final LongAdder finished = new LongAdder();
@@ -26,6 +29,15 @@ public final class Statistics {
     /** Streams admitted and not ended: what {@code max-streams} bounds. */
     private final AtomicLong inFlight = new AtomicLong();
 
+    /** A handler's counters, which also count in {@link #GLOBAL}. */
+    public Statistics() {
+        this(GLOBAL);
+    }
+
+    private Statistics(Statistics parent) {
+        this.parent = parent;
+    }
+
     /** Admits a stream if fewer than {@code max} are in flight (0: no limit); false if not. */
     boolean admit(int max) {
         for (;;) {
@@ -35,12 +47,18 @@ public final class Statistics {
             }
             if (inFlight.compareAndSet(n, n + 1)) {
                 started.increment();
+                if (parent != null) {
+                    parent.admit(0);
+                }
                 return true;
             }
         }
     }
 
     void ended(Pump.Failure failure) {
+        if (parent != null) {
+            parent.ended(failure);
+        }
         inFlight.decrementAndGet();
         if (failure == null) {
             finished.increment();
@@ -69,14 +87,23 @@ public final class Statistics {
 
     void countLimited() {
         limited.increment();
+        if (parent != null) {
+            parent.countLimited();
+        }
     }
 
     void sent(long bytes) {
         bytesSent.add(bytes);
+        if (parent != null) {
+            parent.sent(bytes);
+        }
     }
 
     void read(long nanos) {
         readNanos.add(nanos);
+        if (parent != null) {
+            parent.read(nanos);
+        }
     }
 
     public long inFlight() {

@@ -76,30 +76,28 @@ public final class EdgeServer implements AutoCloseable {
             });
             limited.handleRequest(exchange);
         };
-        Undertow.Builder b = Undertow.builder()
+        Undertow.Builder b = builder(pool).setHandler(recorder);
+        customize.accept(b);
+        undertow = b.build();
+        undertow.start();
+        httpPort = TestServer.port(undertow, "http");
+        httpsPort = TestServer.port(undertow, "https");
+    }
+
+    /**
+     * The server the contract tests and the soak share: HTTP and HTTPS on 127.0.0.1 with
+     * ephemeral ports, HTTP/2 on both (h2c upgrade and prior knowledge, ALPN h2), 2 IO threads,
+     * 8 workers, and {@code pool}.
+     */
+    public static Undertow.Builder builder(CountingPool pool) {
+        return Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
                 .addHttpsListener(0, "127.0.0.1", Tls.serverContext())
                 .setIoThreads(2)
                 .setWorkerThreads(8)
                 .setByteBufferPool(pool)
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
-                .setSocketOption(Options.REUSE_ADDRESSES, true)
-                .setHandler(recorder);
-        customize.accept(b);
-        undertow = b.build();
-        undertow.start();
-        int http = -1;
-        int https = -1;
-        for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
-            int port = ((InetSocketAddress) info.getAddress()).getPort();
-            if (info.getProtcol().equals("http")) {
-                http = port;
-            } else if (info.getProtcol().equals("https")) {
-                https = port;
-            }
-        }
-        httpPort = http;
-        httpsPort = https;
+                .setSocketOption(Options.REUSE_ADDRESSES, true);
     }
 
     public static EdgeServer start() {

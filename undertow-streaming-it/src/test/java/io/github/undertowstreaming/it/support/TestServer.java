@@ -51,7 +51,8 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(b.build());
     }
 
-    private static int port(Undertow undertow, String protocol) {
+    /** The port of the listener for {@code protocol} ("http", "https"), or -1. */
+    public static int port(Undertow undertow, String protocol) {
         for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
             if (info.getProtcol().equals(protocol)) {
                 return ((InetSocketAddress) info.getAddress()).getPort();

@@ -50,6 +50,9 @@ class TransparentModeProtocolsTest extends ContractTestBase {
         server.close();
         server = EdgeServer.start(b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024));
         server.route("/blocking", new AsyncStreamingHandler(new BlockingHandler(exchange -> {
+            if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
+                Thread.sleep(100); // a source slow to start on the upgraded stream: see TestBody.startDelay
+            }
             try (InputStream in = Pattern.stream(SIZE); OutputStream out = exchange.getOutputStream()) {
                 in.transferTo(out);
             }

@@ -25,9 +25,9 @@ import io.undertow.util.Protocols;
  *
  * <p>How "gone" is seen, per protocol:
  * <ul>
- *   <li>HTTP/1.x: Undertow does not read a connection while an exchange runs, so a client that
- *       closed or reset it is not noticed. Once the request is complete, the watch reads the
- *       connection without blocking: -1 or an error means gone. Bytes mean the client pipelined
+ *   <li>HTTP/1.x without TLS: Undertow does not read a connection while an exchange runs, so a
+ *       client that closed or reset it is not noticed. Once the request is complete, the watch
+ *       reads the connection without blocking: -1 or an error means gone. Bytes mean the client pipelined
  *       its next request: they are handed back to the connection
  *       ({@code HttpServerConnection.ungetRequestBytes}), where Undertow reads its next request
  *       from after this exchange, and the watch reads no more.</li>
@@ -133,6 +133,12 @@ final class ClientWatch implements Runnable {
             return c != null && !c.isOpen();
         }
         if (pipelined || !exchange.isRequestComplete() || !(connection instanceof HttpServerConnection)) {
+            return false;
+        }
+        if (connection.getSslSessionInfo() != null) {
+            // TLS: reading the SSL conduit from the IO thread while a worker writes through it
+            // shares the engine's state between the two; a TLS client's leaving is seen at the
+            // next write instead (or by the read timeout)
             return false;
         }
         HttpServerConnection http = (HttpServerConnection) connection;

@@ -31,6 +31,7 @@ import io.github.undertowstreaming.it.support.Tls;
  * Every body size that matters, with known and unknown length, arrives byte for byte over
  * HTTP/1.1, h2c, and HTTPS (HTTP/1.1 and HTTP/2 by ALPN). Checked by SHA-256, never held in memory.
  */
+@org.junit.jupiter.api.Timeout(value = 120, unit = java.util.concurrent.TimeUnit.SECONDS) // a stall fails, not hangs
 class StreamingOverEveryProtocolTest {
 
     /** One pooled buffer, and one chunk: by default four pooled buffers. */

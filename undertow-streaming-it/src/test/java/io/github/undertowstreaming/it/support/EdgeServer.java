@@ -46,8 +46,12 @@ import io.undertow.util.Protocols;
  */
 public final class EdgeServer implements AutoCloseable {
 
-    /** Deadline of each request {@link #assertLimiterFree} sends. */
-    public static final Duration PING_DEADLINE = Duration.ofSeconds(1);
+    /**
+     * Deadline of each request {@link #assertLimiterFree} sends. A lost permit never comes back,
+     * so this only has to outlast a stall of a loaded 2-core machine (a CI run once saw the
+     * second ping of a pair, after the first was served, take over 1 s).
+     */
+    public static final Duration PING_DEADLINE = Duration.ofSeconds(3);
 
     /** How one exchange reached the handler chain. */
     public record Seen(String method, String path, String protocol, boolean secure, boolean upgradeHeaders) {
@@ -185,7 +189,8 @@ public final class EdgeServer implements AutoCloseable {
                 response = ping(PING_DEADLINE);
             } catch (SocketTimeoutException e) {
                 fail("limiter check " + n + "/2: GET /ping got no response within " + PING_DEADLINE.toMillis()
-                        + " ms; the RequestLimitingHandler's permit was never given back");
+                        + " ms; the RequestLimitingHandler's permit was never given back, or an IO thread is stuck; "
+                        + ioThreads());
                 return;
             } catch (IOException e) {
                 fail("limiter check " + n + "/2: GET /ping failed: " + e);
@@ -194,6 +199,20 @@ public final class EdgeServer implements AutoCloseable {
             assertTrue(response.startsWith("HTTP/1.1 200 "), () -> "limiter check " + n + "/2: " + response);
             assertTrue(response.endsWith("pong"), () -> "limiter check " + n + "/2: " + response);
         }
+    }
+
+    /** The stacks of the server's IO threads, for a failure message. */
+    private static String ioThreads() {
+        StringBuilder b = new StringBuilder("IO threads:");
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().contains("I/O")) {
+                b.append("\n  ").append(t.getName()).append(' ').append(t.getState());
+                for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                    b.append("\n    at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
     }
 
     /** Waits until every pooled buffer is back (call once the clients have ended). */

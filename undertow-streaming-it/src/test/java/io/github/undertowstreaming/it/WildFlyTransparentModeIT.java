@@ -157,6 +157,7 @@ class WildFlyTransparentModeIT {
         List<String> told = WildFly.logLines("UTSTREAM0015");
         System.out.println("WildFly's log: " + told);
         assertEquals(1, told.size(), "once for the deployment: " + told);
-        assertTrue(told.get(0).contains("INFO") && told.get(0).contains("/own-executor-app"), told.get(0));
+        assertTrue(told.get(0).contains("INFO") && told.get(0).contains("/own-executor-app")
+                && told.get(0).contains("XNIO worker 'own'"), told.get(0));
     }
 }

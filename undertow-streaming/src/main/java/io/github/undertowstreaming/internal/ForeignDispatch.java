@@ -4,6 +4,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
 
@@ -17,8 +20,9 @@ import io.undertow.util.SameThreadExecutor;
  * deployment, {@code ServletInitialHandler} dispatches to the servlet's or the deployment's
  * executor when it has one ({@code DeploymentInfo.setExecutor}, WildFly's {@code executor-name}
  * in {@code jboss-web.xml}). That executor keeps the exchange; the parking waits, added before,
- * still apply on its threads. {@link SameThreadExecutor} (stay on the IO thread, as Undertow's own
- * non-blocking handlers do) is not a foreign executor. A dispatch made after the handler call
+ * still apply on its threads. {@link SameThreadExecutor} and the exchange's IO thread (non-blocking
+ * code staying on, or going back to, the IO thread, as Undertow's own handlers do) are not
+ * executors of the application's own: nothing blocking runs there. A dispatch made after the handler call
  * returned, from another thread, runs at once and cannot be seen here; it is not reported.
  * One per handler; the set of reported context paths is bounded.
  */
@@ -39,13 +43,21 @@ public final class ForeignDispatch {
             return;
         }
         Executor e = exchange.getDispatchExecutor();
-        if (e == ours || e instanceof SameThreadExecutor) {
+        if (e == ours || e instanceof SameThreadExecutor || e instanceof XnioIoThread) {
             return;
         }
         String context = exchange.getResolvedPath();
         String key = context == null || context.isEmpty() ? "/" : context;
         if (reported.size() < MAX_REPORTED && reported.add(key)) {
-            Log.ROOT.leftAlone(String.valueOf(handler), key, e == null ? "the connection's XNIO worker" : String.valueOf(e));
+            Log.ROOT.leftAlone(String.valueOf(handler), key, describe(e));
         }
+    }
+
+    /** An XNIO worker by its name (WildFly's {@code executor-name}); any other executor as it prints itself. */
+    private static String describe(Executor e) {
+        if (e == null) {
+            return "the connection's XNIO worker";
+        }
+        return e instanceof XnioWorker ? "XNIO worker '" + ((XnioWorker) e).getName() + "'" : String.valueOf(e);
     }
 }

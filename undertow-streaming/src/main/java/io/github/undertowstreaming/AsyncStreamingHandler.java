@@ -2,8 +2,10 @@ package io.github.undertowstreaming;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 import io.github.undertowstreaming.internal.DispatchGate;
+import io.github.undertowstreaming.internal.ForeignDispatch;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
@@ -49,6 +51,8 @@ public final class AsyncStreamingHandler implements HttpHandler {
     private volatile DispatchGate dispatchGate;
     /** Whether the server's buffer pool was checked for per-thread caches (transparent mode). */
     private volatile boolean poolChecked;
+    /** Transparent mode: tells once per context path that the application's own executor kept its exchanges. */
+    private final ForeignDispatch foreignDispatch = new ForeignDispatch();
 
     /** With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls. */
     public AsyncStreamingHandler(HttpHandler next) {
@@ -93,8 +97,13 @@ public final class AsyncStreamingHandler implements HttpHandler {
                 ParkingConduits.checkPool(exchange, toString());
             }
             DispatchGate gate = dispatchGate;
-            exchange.setDispatchExecutor(gate == null ? o.dispatch() : gate.forExchange(exchange));
+            Executor ours = gate == null ? o.dispatch() : gate.forExchange(exchange);
+            exchange.setDispatchExecutor(ours);
             ParkingConduits.addTo(exchange);
+            next.handleRequest(exchange);
+            // a deployment with an executor of its own (DeploymentInfo.setExecutor) keeps it
+            foreignDispatch.afterCall(exchange, ours, this);
+            return;
         }
         next.handleRequest(exchange);
     }

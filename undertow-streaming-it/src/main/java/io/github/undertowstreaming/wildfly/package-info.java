@@ -1,6 +1,10 @@
 /**
- * The test deployment for WildFly: a WAR whose servlet extension streams downloads through the
- * library, enabled on the host by the Undertow subsystem's custom-filter and expression-filter.
- * Built as an exploded WAR by the integration-test module; not part of the library.
+ * The test deployments for WildFly. {@code streaming-app}: a servlet extension that streams
+ * downloads through the library, enabled on the host by the Undertow subsystem's custom-filter
+ * and expression-filter; and a plain servlet and a Jakarta REST {@code StreamingOutput} resource
+ * that know nothing of the library, each reachable with and without the host's
+ * {@code dispatch=virtual} filter. {@code own-executor-app}: {@link ThreadServlet} alone, in a
+ * deployment that names an executor of its own in {@code jboss-web.xml}. Built as exploded WARs
+ * by the integration-test module; not part of the library.
  */
 package io.github.undertowstreaming.wildfly;

@@ -283,6 +283,54 @@ class TransparentModeTest {
     }
 
     @Test
+    void anApplicationThatDispatchesToItsOwnExecutorKeepsItAndTheHandlerSaysSoOncePerContextPath() throws Exception {
+        // what Undertow's servlet layer does for a deployment with an executor of its own:
+        // exchange.dispatch(deploymentExecutor, ...) on the IO thread (ServletInitialHandler)
+        java.util.concurrent.atomic.AtomicInteger ours = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
+        java.util.concurrent.ExecutorService own = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "the-application's-own");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.Executor counting = task -> {
+            ours.incrementAndGet();
+            platform.execute(task);
+        };
+        HttpHandler threadName = exchange -> exchange.getOutputStream().write(Thread.currentThread().getName().getBytes());
+        HttpHandler routes = Handlers.path()
+                .addPrefixPath("/own", exchange -> {
+                    exchange.startBlocking();
+                    exchange.dispatch(own, threadName);
+                })
+                .addPrefixPath("/plain", new BlockingHandler(threadName))
+                .addPrefixPath("/io", exchange -> exchange.dispatch(exchange.getIoThread(),
+                        () -> exchange.getResponseSender().send("io"))); // non-blocking, back to the IO thread
+        StreamingOptions options = StreamingOptions.builder().dispatch(counting).build();
+        try (io.github.undertowstreaming.it.support.LogCapture logs =
+                io.github.undertowstreaming.it.support.LogCapture.of("io.github.undertowstreaming");
+                TestServer server = TestServer.start(new AsyncStreamingHandler(routes, options))) {
+            for (int i = 0; i < 3; i++) {
+                SlowLoad.millisToAnswer(server.http("/own/x"), "the-application's-own");
+            }
+            assertEquals(0, ours.get(), "the handler's executor ran none of the application's exchanges");
+            java.util.List<String> told = logs.containing("UTSTREAM0015");
+            assertEquals(1, told.size(), () -> "once per context path: " + logs.messages());
+            assertTrue(told.get(0).contains(" INFO ") && told.get(0).contains("/own")
+                    && told.get(0).contains("ThreadPoolExecutor@"), told.get(0));
+            String plain = new String(java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest.newBuilder(
+                    server.http("/plain")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body());
+            assertTrue(plain.startsWith("pool-"), "an exchange without an executor of its own runs on the handler's: " + plain);
+            assertEquals(1, ours.get());
+            SlowLoad.millisToAnswer(server.http("/io"), "io");
+            assertEquals(1, logs.containing("UTSTREAM0015").size(), () -> "nothing to tell about /plain and /io: " + logs.messages());
+        } finally {
+            platform.shutdownNow();
+            own.shutdownNow();
+        }
+    }
+
+    @Test
     void withXniosWriteTimeoutOnTheListenerAWriterWhoseClientStoppedReadingStillTimesOut() throws Exception {
         java.util.concurrent.ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool();
         java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();

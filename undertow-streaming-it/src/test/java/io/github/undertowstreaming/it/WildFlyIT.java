@@ -3,12 +3,10 @@ package io.github.undertowstreaming.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.SlowLoad;
+import io.github.undertowstreaming.it.support.WildFly;
 
 /**
  * A real WildFly 39, provisioned from Maven Central by the build, with the library installed as a
@@ -27,31 +26,18 @@ import io.github.undertowstreaming.it.support.SlowLoad;
  */
 class WildFlyIT {
 
-    private static final int PORT = Integer.getInteger("wildfly.http.port", 18080);
+    private static final int PORT = WildFly.PORT;
     private static final long SIZE = 2L << 20;
     private static final long PACE = 512 * 1024;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + PORT + path);
+        return WildFly.uri(path);
     }
 
     @BeforeAll
     static void theTestDeploymentIsUp() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (;;) {
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/ping")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            assertTrue(System.nanoTime() < deadline, "the test deployment did not come up within 60 s");
-            Thread.onSpinWait();
-        }
+        WildFly.awaitDeployment("/streaming-app/ping");
     }
 
     @ParameterizedTest(name = "{0}")

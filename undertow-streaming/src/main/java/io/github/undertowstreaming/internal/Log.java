@@ -2,6 +2,7 @@ package io.github.undertowstreaming.internal;
 
 import static org.jboss.logging.Logger.Level.DEBUG;
 import static org.jboss.logging.Logger.Level.ERROR;
+import static org.jboss.logging.Logger.Level.INFO;
 import static org.jboss.logging.Logger.Level.WARN;
 
 import org.jboss.logging.BasicLogger;
@@ -75,6 +76,10 @@ public interface Log extends BasicLogger {
     @LogMessage(level = WARN)
     @Message(id = 14, value = "%s dispatches exchanges to a thread each, and the server's DefaultByteBufferPool caches %d buffers per thread and shares at most %d (-1: none): every exchange's thread takes its buffers with it, reclaimed only by the garbage collector, and direct memory grows with the exchanges. Fix: a pool that shares its buffers and caches none per thread: in WildFly, thread-local-cache-size=0 and a max-pool-size (for instance 1024) on the Undertow subsystem's byte-buffer-pool; in code, Undertow.builder().setByteBufferPool(new DefaultByteBufferPool(direct, bufferSize, 1024, 0))")
     void perThreadBufferCache(String handler, int cached, int shared);
+
+    @LogMessage(level = INFO)
+    @Message(id = 15, value = "%s left the exchanges of %s alone: the application dispatches them to an executor of its own (%s), which keeps them, so the dispatch option does not apply to them (their blocking waits for the socket still park). Logged once per context path")
+    void leftAlone(String handler, String contextPath, String executor);
 
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")

@@ -68,16 +68,20 @@ public final class SlowLoad implements AutoCloseable {
     /**
      * Asserts, {@code times} times in a row, that {@code uri} answers {@code expectedBody}
      * within {@code limitMillis} while the downloads are in flight; runs {@code check} after each.
+     * Returns the longest answer's time, in milliseconds.
      */
-    public void assertAnswersWhileInFlight(URI uri, String expectedBody, long limitMillis, int times, Runnable check)
+    public long assertAnswersWhileInFlight(URI uri, String expectedBody, long limitMillis, int times, Runnable check)
             throws Exception {
+        long longest = 0;
         for (int i = 0; i < times; i++) {
             long millis = millisToAnswer(uri, expectedBody);
             assertTrue(millis < limitMillis, uri.getPath() + " took " + millis + " ms with "
                     + downloads.size() + " slow downloads in flight");
+            longest = Math.max(longest, millis);
             check.run();
         }
         assertFalse(downloads.stream().allMatch(Future::isDone), "the requests ran while downloads were in flight");
+        return longest;
     }
 
     /** Waits for every download and asserts each body's SHA-256. */

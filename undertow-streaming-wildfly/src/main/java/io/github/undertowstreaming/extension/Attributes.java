@@ -36,6 +36,21 @@ final class Attributes {
     /** The option {@code name} is left out: it names one handler's JMX MBean, and here every deployment has one. */
     private static final String LEFT_OUT = "name";
 
+    /**
+     * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
+     * {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc} gets
+     * the library's message. Declared before {@link #OPTIONS}, whose initializer uses it.
+     */
+    private static final ParameterValidator LIBRARY_CHECK = (name, value) -> {
+        if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
+            if (name.equals(PREDICATE)) {
+                predicate(value.asString());
+            } else {
+                apply(StreamingOptions.builder(), name, value.asString());
+            }
+        }
+    };
+
     /** Every attribute, in the library's order, then {@code predicate}. */
     static final List<AttributeDefinition> OPTIONS;
 
@@ -75,21 +90,6 @@ final class Attributes {
         }
         return b.build();
     }
-
-    /**
-     * Checks a value as it is written, unless it is an expression (checked when it is resolved,
-     * by {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc}
-     * gets the library's message.
-     */
-    private static final ParameterValidator LIBRARY_CHECK = (name, value) -> {
-        if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
-            if (name.equals(PREDICATE)) {
-                predicate(value.asString());
-            } else {
-                apply(StreamingOptions.builder(), name, value.asString());
-            }
-        }
-    };
 
     /** The options and the predicate that {@code model} describes, expressions resolved. */
     static SubsystemOptions options(OperationContext context, ModelNode model) throws OperationFailedException {

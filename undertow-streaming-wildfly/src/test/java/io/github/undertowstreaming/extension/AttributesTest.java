@@ -65,6 +65,30 @@ class AttributesTest {
         assertTrue(e.getMessage().startsWith("UTSTREAM0200: predicate must be a predicate"), e.getMessage());
     }
 
+    /** The XSD in the jar names exactly the subsystem's attributes, and accepts what WildFly writes. */
+    @Test
+    void theSchemaHasAnAttributePerModelAttributeAndTakesTheSubsystemsXml() throws Exception {
+        String xsd;
+        try (var in = AttributesTest.class.getResourceAsStream("/schema/undertow-streaming_1_0.xsd")) {
+            xsd = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        TreeSet<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("<xs:attribute name=\"([^\"]+)\"").matcher(xsd);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        TreeSet<String> attributes = new TreeSet<>();
+        Attributes.OPTIONS.forEach(a -> attributes.add(a.getName()));
+        assertEquals(attributes, names);
+
+        String xml = "<subsystem xmlns=\"" + StreamingSubsystemSchema.CURRENT.getNamespace().getUri() + "\""
+                + " chunk-size=\"49152\" read-ahead=\"2\" predicate=\"regex(pattern='^/app/', value='%U')\"/>";
+        var schema = javax.xml.validation.SchemaFactory.newInstance(javax.xml.XMLConstants.W3C_XML_SCHEMA_NS_URI)
+                .newSchema(new javax.xml.transform.stream.StreamSource(new java.io.StringReader(xsd)));
+        assertDoesNotThrow(() -> schema.newValidator().validate(new javax.xml.transform.stream.StreamSource(new java.io.StringReader(xml))));
+        assertEquals("urn:io.github.undertowstreaming:undertow-streaming:1.0", StreamingSubsystemSchema.CURRENT.getNamespace().getUri());
+    }
+
     /** The feature pack's hand-written feature spec names exactly the subsystem's attributes. */
     @Test
     void theFeatureSpecOfTheGalleonPackHasAParamPerAttribute() throws Exception {

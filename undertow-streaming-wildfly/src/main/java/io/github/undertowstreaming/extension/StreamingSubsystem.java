@@ -4,10 +4,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.as.controller.OperationContext;
 import org.jboss.as.controller.OperationFailedException;
-import org.jboss.as.controller.PathElement;
 import org.jboss.as.controller.ResourceDefinition;
-import org.jboss.as.controller.ResourceRegistration;
 import org.jboss.as.controller.SubsystemRegistration;
+import org.jboss.as.controller.SubsystemResourceRegistration;
 import org.jboss.as.controller.descriptions.ParentResourceDescriptionResolver;
 import org.jboss.as.controller.descriptions.SubsystemResourceDescriptionResolver;
 import org.jboss.as.controller.registry.ManagementResourceRegistration;
@@ -33,7 +32,7 @@ import org.wildfly.subsystem.resource.operation.ResourceOperationRuntimeHandler;
 final class StreamingSubsystem implements SubsystemResourceDefinitionRegistrar, ResourceOperationRuntimeHandler {
 
     static final String NAME = "undertow-streaming";
-    static final PathElement PATH = SubsystemResourceDefinitionRegistrar.pathElement(NAME);
+    static final SubsystemResourceRegistration REGISTRATION = SubsystemResourceRegistration.of(NAME);
     /** The JBoss module of the library, which every deployment is given. */
     static final String LIBRARY_MODULE = "io.github.undertowstreaming";
     /** The JBoss module of this extension. */
@@ -52,7 +51,7 @@ final class StreamingSubsystem implements SubsystemResourceDefinitionRegistrar, 
     @Override
     public ManagementResourceRegistration register(SubsystemRegistration parent, ManagementResourceRegistrationContext context) {
         ManagementResourceRegistration registration = parent.registerSubsystemModel(
-                ResourceDefinition.builder(ResourceRegistration.of(PATH), RESOLVER).build());
+                ResourceDefinition.builder(REGISTRATION, RESOLVER).build());
         ResourceDescriptor descriptor = ResourceDescriptor.builder(RESOLVER)
                 .addAttributes(Attributes.OPTIONS)
                 .withRuntimeHandler(this)

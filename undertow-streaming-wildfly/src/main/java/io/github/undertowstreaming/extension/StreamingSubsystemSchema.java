@@ -2,8 +2,9 @@ package io.github.undertowstreaming.extension;
 
 import java.util.List;
 
-import org.jboss.as.controller.PersistentResourceXMLDescription;
-import org.jboss.as.controller.PersistentSubsystemSchema;
+import org.jboss.as.controller.persistence.xml.ResourceXMLParticleFactory;
+import org.jboss.as.controller.persistence.xml.SubsystemResourceRegistrationXMLElement;
+import org.jboss.as.controller.persistence.xml.SubsystemResourceXMLSchema;
 import org.jboss.as.controller.xml.IntVersionSchema;
 import org.jboss.as.controller.xml.VersionedNamespace;
 import org.jboss.staxmapper.IntVersion;
@@ -13,15 +14,16 @@ import org.jboss.staxmapper.IntVersion;
  * chunk-size="65536"/>}, every attribute an XML attribute of the one element. The schema is
  * {@code schema/undertow-streaming_1_0.xsd} in this module's jar.
  */
-enum StreamingSubsystemSchema implements PersistentSubsystemSchema<StreamingSubsystemSchema> {
+enum StreamingSubsystemSchema implements SubsystemResourceXMLSchema<StreamingSubsystemSchema> {
     VERSION_1_0(1, 0);
 
     static final StreamingSubsystemSchema CURRENT = VERSION_1_0;
 
     private final VersionedNamespace<IntVersion, StreamingSubsystemSchema> namespace;
+    private final ResourceXMLParticleFactory factory = ResourceXMLParticleFactory.newInstance(this);
 
     StreamingSubsystemSchema(int major, int minor) {
-        this.namespace = IntVersionSchema.createURN(List.of("io.github.undertowstreaming", StreamingSubsystem.NAME),
+        this.namespace = IntVersionSchema.createURN(List.of("io.github.undertowstreaming", StreamingSubsystem.REGISTRATION.getName()),
                 new IntVersion(major, minor));
     }
 
@@ -31,10 +33,9 @@ enum StreamingSubsystemSchema implements PersistentSubsystemSchema<StreamingSubs
     }
 
     @Override
-    public PersistentResourceXMLDescription getXMLDescription() {
-        return PersistentResourceXMLDescription.factory(this)
-                .builder(StreamingSubsystem.PATH)
-                .addAttributes(Attributes.OPTIONS.stream())
+    public SubsystemResourceRegistrationXMLElement getSubsystemXMLElement() {
+        return factory.subsystemElement(StreamingSubsystem.REGISTRATION)
+                .addAttributes(Attributes.OPTIONS)
                 .build();
     }
 }

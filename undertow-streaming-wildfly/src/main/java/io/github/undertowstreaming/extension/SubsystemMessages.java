@@ -11,7 +11,7 @@ import org.jboss.logging.annotations.MessageBundle;
 @MessageBundle(projectCode = "UTSTREAM", length = 4)
 interface SubsystemMessages {
 
-    SubsystemMessages MESSAGES = org.jboss.logging.Messages.getBundle(SubsystemMessages.class);
+    SubsystemMessages MESSAGES = org.jboss.logging.Messages.getBundle(java.lang.invoke.MethodHandles.lookup(), SubsystemMessages.class);
 
     @Message(id = 200, value = "predicate must be a predicate in Undertow's predicate language, but '%s' does not parse: %s")
     OperationFailedException badPredicate(String text, String cause);

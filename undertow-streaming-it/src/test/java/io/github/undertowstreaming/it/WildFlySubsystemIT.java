@@ -91,6 +91,8 @@ class WildFlySubsystemIT {
         HttpResponse<InputStream> r = download(size);
         assertEquals(200, r.statusCode());
         assertTrue(optionsOf(r).contains("read-ahead=2"), "the subsystem's handler attached its options: " + optionsOf(r));
+        // the subsystem's handler is outside the deployment's own Undertow handler, which runs on the IO thread
+        assertEquals("true", r.headers().firstValue("x-in-io-thread").orElse("(none)"));
         assertEquals(Pattern.digest(size), Pattern.digest(r.body()));
     }
 

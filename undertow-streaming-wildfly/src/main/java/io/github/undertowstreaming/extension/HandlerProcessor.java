@@ -38,7 +38,7 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
     public void deploy(DeploymentPhaseContext context) {
         SubsystemOptions o = options.get();
         if (o == null) {
-            return; // the subsystem was removed; that takes effect on reload
+            return; // no subsystem runtime: the subsystem was not added at boot, or was removed
         }
         DeploymentUnit unit = context.getDeploymentUnit();
         DeploymentWrapper handlers = new DeploymentWrapper(o, statistics);

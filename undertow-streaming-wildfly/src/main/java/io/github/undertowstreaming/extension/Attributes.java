@@ -30,7 +30,12 @@ import io.undertow.server.handlers.builder.PredicatedHandlersParser;
  */
 final class Attributes {
 
-    /** Which requests get the handler; Undertow's predicate language, on the path inside the deployment. */
+    /**
+     * Which requests get the handler, in Undertow's predicate language. It is resolved inside the
+     * deployment's chain: WildFly's {@code Host} routes to a deployment through Undertow's
+     * {@code PathHandler}, which leaves the path after the context path as the relative path that
+     * path predicates read ({@code %U}, the request URL, still has the whole path).
+     */
     static final String PREDICATE = "predicate";
 
     /** The option {@code name} is left out: it names one handler's JMX MBean, and here every deployment has one. */

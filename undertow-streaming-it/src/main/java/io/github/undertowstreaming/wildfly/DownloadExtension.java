@@ -15,11 +15,14 @@ import jakarta.servlet.ServletContext;
  * The test deployment's way into Undertow: an initial handler-chain wrapper (it runs on the IO
  * thread, before the servlet layer dispatches) that streams {@code .../download?size=N} through
  * the library, and passes everything else on to the servlets. The response header
- * {@code X-Streaming-Options} shows which options the host's filter attached.
+ * {@code X-Streaming-Options} shows which options the host's filter (or the subsystem) attached,
+ * and {@code X-In-Io-Thread} whether the chain got here on the IO thread.
  */
 public final class DownloadExtension implements ServletExtension {
 
     static final HttpString OPTIONS_HEADER = new HttpString("X-Streaming-Options");
+    /** Whether this handler, and so every handler outside it, ran on the IO thread. */
+    static final HttpString IO_THREAD_HEADER = new HttpString("X-In-Io-Thread");
 
     @Override
     public void handleDeployment(DeploymentInfo deploymentInfo, ServletContext servletContext) {
@@ -44,6 +47,7 @@ public final class DownloadExtension implements ServletExtension {
             long n = Long.parseLong(size);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
             exchange.getResponseHeaders().put(OPTIONS_HEADER, Streaming.options(exchange).toString());
+            exchange.getResponseHeaders().put(IO_THREAD_HEADER, Boolean.toString(exchange.isInIoThread()));
             Streaming.send(exchange, StreamingBody.ofInputStream(() -> Pattern.stream(n), n));
         }
     }

@@ -1,0 +1,172 @@
+package io.github.undertowstreaming.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.demo.Pattern;
+import io.github.undertowstreaming.it.support.Waits;
+import io.github.undertowstreaming.it.support.WildFlyManagement;
+import io.undertow.server.handlers.ResponseCodeHandler;
+
+/**
+ * The undertow-streaming subsystem in a real WildFly 39, provisioned by the build from
+ * wildfly-ee-galleon-pack and this project's feature pack with layer {@code undertow-streaming}
+ * (see the it pom): nothing installed by hand. src/wildfly/subsystem.cli points the subsystem's
+ * {@code predicate} at the deployment {@code subsystem-app} (which has no
+ * jboss-deployment-structure.xml) and sets {@code read-ahead=2}. Its servlet extension streams
+ * {@code /download?size=N} with {@code Streaming.send} from an Undertow handler and reports in
+ * {@code X-Streaming-Options} the options it was given. The management API is reached over HTTP
+ * as a user would.
+ */
+class WildFlySubsystemIT {
+
+    private static final int PORT = Integer.getInteger("wildfly.http.port", 18080);
+    private static final int MANAGEMENT_PORT = Integer.getInteger("wildfly.management.port", 19990);
+    private static final String SUBSYSTEM = "undertow-streaming";
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final WildFlyManagement MANAGEMENT = new WildFlyManagement(MANAGEMENT_PORT);
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+
+    @BeforeAll
+    static void theSubsystemsDeploymentIsUp() {
+        awaitDeployment();
+    }
+
+    private static void awaitDeployment() {
+        Waits.await(() -> {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/ping")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }, Duration.ofSeconds(60), () -> "subsystem-app did not come up");
+    }
+
+    private static HttpResponse<InputStream> download(long size) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/download?size=" + size)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static String optionsOf(HttpResponse<?> r) {
+        return r.headers().firstValue("x-streaming-options").orElse("(none)");
+    }
+
+    @Test
+    void theLayerAddsTheSubsystemWithItsAttributesAndRuntimeMetrics() throws Exception {
+        WildFlyManagement.Answer r = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-resource", "\"include-runtime\":true");
+        assertTrue(r.succeeded(), r.toString());
+        assertEquals(2, r.number("read-ahead"), r.json());
+        assertEquals("regex(pattern='^/subsystem-app/', value='%U')", r.string("predicate"), r.json());
+        for (String metric : new String[] {"streams-in-flight", "streams-started", "streams-finished", "streams-failed",
+                "body-failures", "client-failures", "write-failures", "rejected", "timeouts", "limited", "bytes-sent", "read-time"}) {
+            assertTrue(r.number(metric) >= 0, metric + " in " + r.json());
+        }
+    }
+
+    @Test
+    void aDeploymentWithoutAStructureFileStreamsFromAnUndertowHandlerWithTheSubsystemsOptions() throws Exception {
+        long size = 3L << 20;
+        HttpResponse<InputStream> r = download(size);
+        assertEquals(200, r.statusCode());
+        assertTrue(optionsOf(r).contains("read-ahead=2"), "the subsystem's handler attached its options: " + optionsOf(r));
+        // the subsystem's handler is outside the deployment's own Undertow handler, which runs on the IO thread
+        assertEquals("true", r.headers().firstValue("x-in-io-thread").orElse("(none)"));
+        assertEquals(Pattern.digest(size), Pattern.digest(r.body()));
+    }
+
+    @Test
+    void theMetricsCountTheStreamsOfTheDeployment() throws Exception {
+        WildFlyManagement.Answer before = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-resource", "\"include-runtime\":true");
+        long size = 1L << 20;
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<InputStream> r = download(size);
+            assertEquals(Pattern.digest(size), Pattern.digest(r.body()));
+        }
+        // the client has every byte before the server counts the stream finished: poll for it
+        long finishedBefore = before.number("streams-finished");
+        WildFlyManagement.Answer[] after = new WildFlyManagement.Answer[1];
+        Waits.await(() -> {
+            try {
+                after[0] = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-resource", "\"include-runtime\":true");
+                return after[0].number("streams-finished") >= finishedBefore + 3;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(15), () -> "three finished streams were not counted: " + after[0]);
+        WildFlyManagement.Answer a = after[0];
+        assertEquals(before.number("streams-started") + 3, a.number("streams-started"), a.json());
+        assertEquals(finishedBefore + 3, a.number("streams-finished"), a.json());
+        assertEquals(before.number("bytes-sent") + 3 * size, a.number("bytes-sent"), a.json());
+        assertEquals(before.number("streams-failed"), a.number("streams-failed"), a.json());
+        assertEquals(0, a.number("streams-in-flight"), a.json());
+        WildFlyManagement.Answer one = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-attribute", "\"name\":\"bytes-sent\"");
+        assertTrue(one.succeeded() && one.number("result") >= a.number("bytes-sent"), one.toString());
+    }
+
+    @Test
+    void aBadValueIsRefusedByTheManagementOperationWithTheLibrarysMessage() throws Exception {
+        String chunkSizeMessage = assertThrows(IllegalArgumentException.class,
+                () -> new AsyncStreamingHandler(ResponseCodeHandler.HANDLE_404).setChunkSize("0")).getMessage();
+        WildFlyManagement.Answer r = MANAGEMENT.onSubsystem(SUBSYSTEM, "write-attribute", "\"name\":\"chunk-size\",\"value\":0");
+        assertFalse(r.succeeded(), r.toString());
+        assertTrue(r.string("failure-description").contains(chunkSizeMessage), "expected \"" + chunkSizeMessage + "\" in " + r);
+
+        String dispatchMessage = assertThrows(IllegalArgumentException.class,
+                () -> new AsyncStreamingHandler(ResponseCodeHandler.HANDLE_404).setDispatch("sideways")).getMessage();
+        r = MANAGEMENT.onSubsystem(SUBSYSTEM, "write-attribute", "\"name\":\"dispatch\",\"value\":\"sideways\"");
+        assertFalse(r.succeeded(), r.toString());
+        assertTrue(r.string("failure-description").contains(dispatchMessage), "expected \"" + dispatchMessage + "\" in " + r);
+
+        r = MANAGEMENT.onSubsystem(SUBSYSTEM, "write-attribute", "\"name\":\"predicate\",\"value\":\"path-prefix(\"");
+        assertFalse(r.succeeded(), r.toString());
+        assertTrue(r.string("failure-description").contains("UTSTREAM0200"), r.toString());
+
+        WildFlyManagement.Answer chunkSize = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-attribute", "\"name\":\"chunk-size\"");
+        assertTrue(chunkSize.succeeded(), chunkSize.toString());
+        assertFalse(java.util.regex.Pattern.compile("\"result\"\\s*:\\s*0\\b").matcher(chunkSize.json()).find(),
+                "a refused value is not written: " + chunkSize);
+        WildFlyManagement.Answer dispatch = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-attribute", "\"name\":\"dispatch\"");
+        assertEquals(null, dispatch.string("result"), "a refused value is not written: " + dispatch);
+    }
+
+    @Test
+    void aChunkSizeWrittenWithTheManagementApiIsSeenInAResponseAfterAReload() throws Exception {
+        WildFlyManagement.Answer w = MANAGEMENT.onSubsystem(SUBSYSTEM, "write-attribute", "\"name\":\"chunk-size\",\"value\":49152");
+        assertTrue(w.succeeded(), w.toString());
+        assertTrue(w.json().contains("\"operation-requires-reload\" : true"), "the attribute takes effect on reload: " + w);
+        HttpResponse<InputStream> beforeReload = download(10);
+        beforeReload.body().close();
+        assertFalse(optionsOf(beforeReload).contains("chunk-size=49152"), "not before the reload: " + optionsOf(beforeReload));
+
+        MANAGEMENT.reloadAndAwaitRunning(Duration.ofSeconds(90));
+        awaitDeployment();
+
+        long size = 1L << 20;
+        HttpResponse<InputStream> r = download(size);
+        assertTrue(optionsOf(r).contains("chunk-size=49152"), "the new chunk size: " + optionsOf(r));
+        assertTrue(optionsOf(r).contains("read-ahead=2"), "the other attributes kept: " + optionsOf(r));
+        assertEquals(Pattern.digest(size), Pattern.digest(r.body()));
+    }
+}

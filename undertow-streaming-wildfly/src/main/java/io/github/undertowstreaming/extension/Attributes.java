@@ -1,0 +1,138 @@
+package io.github.undertowstreaming.extension;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.as.controller.AttributeDefinition;
+import org.jboss.as.controller.OperationContext;
+import org.jboss.as.controller.OperationFailedException;
+import org.jboss.as.controller.SimpleAttributeDefinitionBuilder;
+import org.jboss.as.controller.client.helpers.MeasurementUnit;
+import org.jboss.as.controller.operations.validation.ParameterValidator;
+import org.jboss.dmr.ModelNode;
+import org.jboss.dmr.ModelType;
+
+import io.github.undertowstreaming.StreamingOptions;
+import io.github.undertowstreaming.internal.OptionsText;
+import io.undertow.predicate.Predicate;
+import io.undertow.server.handlers.builder.PredicatedHandlersParser;
+
+/**
+ * The subsystem's attributes: one per option of the {@code async-streaming} handler that has a
+ * text form, under the same name (taken from the library's own table, {@link OptionsText#PARAMETERS}),
+ * and {@code predicate}. The library checks every value, so a bad one is refused with the
+ * library's message, the same that {@code async-streaming(...)} and the custom-filter give.
+ *
+ * <p>Every attribute takes effect on reload: the deployments' handlers are built once, when the
+ * deployment starts.
+ */
+final class Attributes {
+
+    /**
+     * Which requests get the handler, in Undertow's predicate language. It is resolved inside the
+     * deployment's chain: WildFly's {@code Host} routes to a deployment through Undertow's
+     * {@code PathHandler}, which leaves the path after the context path as the relative path that
+     * path predicates read ({@code %U}, the request URL, still has the whole path).
+     */
+    static final String PREDICATE = "predicate";
+
+    /** The option {@code name} is left out: it names one handler's JMX MBean, and here every deployment has one. */
+    private static final String LEFT_OUT = "name";
+
+    /**
+     * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
+     * {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc} gets
+     * the library's message. Declared before {@link #OPTIONS}, whose initializer uses it.
+     */
+    private static final ParameterValidator LIBRARY_CHECK = (name, value) -> {
+        if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
+            if (name.equals(PREDICATE)) {
+                predicate(value.asString());
+            } else {
+                apply(StreamingOptions.builder(), name, value.asString());
+            }
+        }
+    };
+
+    /** Every attribute, in the library's order, then {@code predicate}. */
+    static final List<AttributeDefinition> OPTIONS;
+
+    static {
+        List<AttributeDefinition> all = new ArrayList<>();
+        for (Map.Entry<String, Class<?>> p : OptionsText.PARAMETERS.entrySet()) {
+            if (!p.getKey().equals(LEFT_OUT)) {
+                all.add(attribute(p.getKey(), type(p.getValue())));
+            }
+        }
+        all.add(attribute(PREDICATE, ModelType.STRING));
+        OPTIONS = Collections.unmodifiableList(all);
+    }
+
+    private Attributes() {
+    }
+
+    private static ModelType type(Class<?> parameterType) {
+        if (parameterType == Integer.class) {
+            return ModelType.INT;
+        }
+        if (parameterType == Long.class) {
+            return ModelType.LONG;
+        }
+        return ModelType.STRING;
+    }
+
+    private static AttributeDefinition attribute(String name, ModelType type) {
+        SimpleAttributeDefinitionBuilder b = new SimpleAttributeDefinitionBuilder(name, type, true)
+                .setAllowExpression(true)
+                .setValidator(LIBRARY_CHECK)
+                .setRestartAllServices();
+        if (name.endsWith("-timeout")) {
+            b.setMeasurementUnit(MeasurementUnit.MILLISECONDS);
+        } else if (name.equals("chunk-size") || name.equals("read-budget")) {
+            b.setMeasurementUnit(MeasurementUnit.BYTES);
+        }
+        return b.build();
+    }
+
+    /** The options and the predicate that {@code model} describes, expressions resolved. */
+    static SubsystemOptions options(OperationContext context, ModelNode model) throws OperationFailedException {
+        StreamingOptions.Builder b = StreamingOptions.builder();
+        Predicate predicate = null;
+        for (AttributeDefinition a : OPTIONS) {
+            ModelNode value = a.resolveModelAttribute(context, model);
+            if (!value.isDefined()) {
+                continue;
+            }
+            if (a.getName().equals(PREDICATE)) {
+                predicate = predicate(value.asString());
+            } else {
+                apply(b, a.getName(), value.asString());
+            }
+        }
+        try {
+            return new SubsystemOptions(b.build(), predicate);
+        } catch (IllegalArgumentException e) {
+            throw new OperationFailedException(e.getMessage(), e);
+        }
+    }
+
+    /** The library's parsing, its IllegalArgumentException turned into a management failure with the same message. */
+    private static void apply(StreamingOptions.Builder b, String name, String text) throws OperationFailedException {
+        try {
+            OptionsText.apply(b, name, text);
+        } catch (IllegalArgumentException e) {
+            throw new OperationFailedException(e.getMessage(), e);
+        }
+    }
+
+    private static Predicate predicate(String text) throws OperationFailedException {
+        try {
+            // Undertow's own class loader sees its built-in predicates (path-prefix, regex, ...)
+            return PredicatedHandlersParser.parsePredicate(text, PredicatedHandlersParser.class.getClassLoader());
+        } catch (RuntimeException e) {
+            throw SubsystemMessages.MESSAGES.badPredicate(text, e.getMessage());
+        }
+    }
+}

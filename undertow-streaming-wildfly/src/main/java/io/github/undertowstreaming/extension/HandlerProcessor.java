@@ -1,0 +1,86 @@
+package io.github.undertowstreaming.extension;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import org.jboss.as.server.deployment.AttachmentKey;
+import org.jboss.as.server.deployment.DeploymentPhaseContext;
+import org.jboss.as.server.deployment.DeploymentUnit;
+import org.jboss.as.server.deployment.DeploymentUnitProcessor;
+
+import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.servlet.ServletExtension;
+import io.undertow.servlet.api.DeploymentInfo;
+import jakarta.servlet.ServletContext;
+
+/**
+ * Phase POST_MODULE (before Undertow's deployment processor in INSTALL): puts an
+ * {@link AsyncStreamingHandler} with the subsystem's options in front of the web deployment,
+ * outermost in its handler chain (see {@link PrivateWildFlyApi}); with a {@code predicate}, only
+ * matching requests pass through it. When the deployment goes, its handlers' counts are kept.
+ */
+final class HandlerProcessor implements DeploymentUnitProcessor {
+
+    private static final AttachmentKey<DeploymentWrapper> HANDLERS = AttachmentKey.create(DeploymentWrapper.class);
+
+    private final Supplier<SubsystemOptions> options;
+    private final HandlerStatistics statistics;
+
+    HandlerProcessor(Supplier<SubsystemOptions> options, HandlerStatistics statistics) {
+        this.options = options;
+        this.statistics = statistics;
+    }
+
+    @Override
+    public void deploy(DeploymentPhaseContext context) {
+        SubsystemOptions o = options.get();
+        if (o == null) {
+            return; // no subsystem runtime: the subsystem was not added at boot, or was removed
+        }
+        DeploymentUnit unit = context.getDeploymentUnit();
+        DeploymentWrapper handlers = new DeploymentWrapper(o, statistics);
+        unit.putAttachment(HANDLERS, handlers);
+        PrivateWildFlyApi.addServletExtension(unit, handlers);
+    }
+
+    @Override
+    public void undeploy(DeploymentUnit unit) {
+        DeploymentWrapper handlers = unit.removeAttachment(HANDLERS);
+        if (handlers != null) {
+            handlers.retire();
+        }
+    }
+
+    /** The servlet extension that wraps one deployment, and the handlers it made. */
+    private static final class DeploymentWrapper implements ServletExtension {
+        private final SubsystemOptions options;
+        private final HandlerStatistics statistics;
+        private final List<AsyncStreamingHandler> made = new CopyOnWriteArrayList<>();
+
+        DeploymentWrapper(SubsystemOptions options, HandlerStatistics statistics) {
+            this.options = options;
+            this.statistics = statistics;
+        }
+
+        @Override
+        public void handleDeployment(DeploymentInfo deploymentInfo, ServletContext servletContext) {
+            deploymentInfo.addInitialHandlerChainWrapper(this::wrap);
+        }
+
+        private HttpHandler wrap(HttpHandler next) {
+            AsyncStreamingHandler handler = new AsyncStreamingHandler(next, options.streaming());
+            made.add(handler);
+            statistics.add(handler);
+            return options.predicate() == null ? handler : Handlers.predicate(options.predicate(), handler, next);
+        }
+
+        void retire() {
+            for (AsyncStreamingHandler h : made) {
+                statistics.retire(h);
+            }
+        }
+    }
+}

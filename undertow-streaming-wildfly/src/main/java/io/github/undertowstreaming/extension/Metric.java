@@ -1,0 +1,80 @@
+package io.github.undertowstreaming.extension;
+
+import java.util.function.ToLongFunction;
+
+import org.jboss.as.controller.AttributeDefinition;
+import org.jboss.as.controller.SimpleAttributeDefinitionBuilder;
+import org.jboss.as.controller.client.helpers.MeasurementUnit;
+import org.jboss.as.controller.registry.AttributeAccess;
+import org.jboss.dmr.ModelNode;
+import org.jboss.dmr.ModelType;
+
+import io.github.undertowstreaming.Streaming;
+
+/**
+ * The subsystem's runtime-only metrics: the counters of {@link Streaming.Stats}, under the names
+ * of the library's JMX view ({@code StreamsInFlight} becomes {@code streams-in-flight}).
+ */
+enum Metric {
+    STREAMS_IN_FLIGHT("streams-in-flight", false, MeasurementUnit.NONE, Streaming.Stats::inFlight),
+    STREAMS_STARTED("streams-started", true, MeasurementUnit.NONE, Streaming.Stats::started),
+    STREAMS_FINISHED("streams-finished", true, MeasurementUnit.NONE, Streaming.Stats::finished),
+    STREAMS_FAILED("streams-failed", true, MeasurementUnit.NONE, Streaming.Stats::failed),
+    BODY_FAILURES("body-failures", true, MeasurementUnit.NONE, Streaming.Stats::bodyFailures),
+    CLIENT_FAILURES("client-failures", true, MeasurementUnit.NONE, Streaming.Stats::clientFailures),
+    WRITE_FAILURES("write-failures", true, MeasurementUnit.NONE, Streaming.Stats::writeFailures),
+    REJECTED("rejected", true, MeasurementUnit.NONE, Streaming.Stats::rejected),
+    TIMEOUTS("timeouts", true, MeasurementUnit.NONE, Streaming.Stats::timeouts),
+    LIMITED("limited", true, MeasurementUnit.NONE, Streaming.Stats::limited),
+    BYTES_SENT("bytes-sent", true, MeasurementUnit.BYTES, Streaming.Stats::bytesSent),
+    READ_TIME("read-time", true, MeasurementUnit.MILLISECONDS, s -> s.readTime().toMillis());
+
+    private final String attributeName;
+    /** A counter only grows; the one gauge, streams in flight, is not kept for an undeployed deployment. */
+    private final boolean counter;
+    private final ToLongFunction<Streaming.Stats> read;
+    private final AttributeDefinition definition;
+
+    Metric(String attributeName, boolean counter, MeasurementUnit unit, ToLongFunction<Streaming.Stats> read) {
+        this.attributeName = attributeName;
+        this.counter = counter;
+        this.read = read;
+        SimpleAttributeDefinitionBuilder b = new SimpleAttributeDefinitionBuilder(attributeName, ModelType.LONG, true)
+                .setStorageRuntime()
+                .setUndefinedMetricValue(ModelNode.ZERO_LONG);
+        if (unit != MeasurementUnit.NONE) {
+            b.setMeasurementUnit(unit);
+        }
+        if (counter) {
+            b.addFlag(AttributeAccess.Flag.COUNTER_METRIC);
+        } else {
+            b.addFlag(AttributeAccess.Flag.GAUGE_METRIC);
+        }
+        this.definition = b.build();
+    }
+
+    AttributeDefinition definition() {
+        return definition;
+    }
+
+    String attributeName() {
+        return attributeName;
+    }
+
+    boolean counter() {
+        return counter;
+    }
+
+    long of(Streaming.Stats stats) {
+        return read.applyAsLong(stats);
+    }
+
+    static Metric named(String attributeName) {
+        for (Metric m : values()) {
+            if (m.attributeName.equals(attributeName)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException(attributeName);
+    }
+}

@@ -1,0 +1,31 @@
+package io.github.undertowstreaming.extension;
+
+import org.jboss.as.server.deployment.DeploymentUnit;
+import org.wildfly.extension.undertow.deployment.UndertowAttachments;
+
+import io.undertow.servlet.ServletExtension;
+
+/**
+ * The subsystem's only use of WildFly's private API: module {@code org.wildfly.extension.undertow}
+ * ({@code jboss.api=private}), which may change in any WildFly release. Checked against WildFly 39.
+ *
+ * <p>Why a servlet extension and not {@code UNDERTOW_INITIAL_HANDLER_CHAIN_WRAPPERS}: WildFly
+ * hands both lists to the deployment's {@code DeploymentInfo} when it builds it
+ * ({@code UndertowDeploymentInfoService}). Undertow's {@code DeploymentManagerImpl} then runs the
+ * deployment's own {@code ServletExtension}s first and those of {@code DeploymentInfo} last, and
+ * wraps the initial handler chain in list order, so a wrapper added by the last extension is the
+ * outermost of the deployment: it runs on the IO thread before the deployment's own Undertow
+ * handlers and before {@code ServletInitialHandler} dispatches to a worker. A wrapper in
+ * {@code UNDERTOW_INITIAL_HANDLER_CHAIN_WRAPPERS} would sit inside the handlers that the
+ * deployment's own servlet extensions add, which could then not see the options.
+ */
+final class PrivateWildFlyApi {
+
+    private PrivateWildFlyApi() {
+    }
+
+    /** Runs {@code extension} for the deployment after the deployment's own servlet extensions. */
+    static void addServletExtension(DeploymentUnit unit, ServletExtension extension) {
+        unit.addToAttachmentList(UndertowAttachments.UNDERTOW_SERVLET_EXTENSIONS, extension);
+    }
+}

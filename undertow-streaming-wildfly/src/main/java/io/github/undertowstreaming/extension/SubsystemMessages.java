@@ -1,0 +1,18 @@
+package io.github.undertowstreaming.extension;
+
+import org.jboss.as.controller.OperationFailedException;
+import org.jboss.logging.annotations.Message;
+import org.jboss.logging.annotations.MessageBundle;
+
+/**
+ * The subsystem's own messages, ids {@code UTSTREAM0200} to {@code UTSTREAM0249}. The options'
+ * messages are the library's ({@code UTSTREAM0100} to {@code UTSTREAM0199}).
+ */
+@MessageBundle(projectCode = "UTSTREAM", length = 4)
+interface SubsystemMessages {
+
+    SubsystemMessages MESSAGES = org.jboss.logging.Messages.getBundle(java.lang.invoke.MethodHandles.lookup(), SubsystemMessages.class);
+
+    @Message(id = 200, value = "predicate must be a predicate in Undertow's predicate language, but '%s' does not parse: %s")
+    OperationFailedException badPredicate(String text, String cause);
+}

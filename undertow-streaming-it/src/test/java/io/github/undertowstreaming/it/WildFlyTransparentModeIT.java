@@ -38,7 +38,9 @@ import io.github.undertowstreaming.it.support.WildFly;
  * {@code streaming-virtual} ({@code dispatch=virtual}) covers {@code /streaming-app/virtual}, where
  * a plain servlet ({@code BytesServlet}) and a RESTEasy {@code StreamingOutput} resource
  * ({@code BytesResource}) that know nothing of the library write in blocking style; the same code
- * without {@code /virtual} is the baseline. The IO worker has 4 task threads, the byte buffer pool
+ * without {@code /virtual} is the baseline. The subsystem ({@code undertow-streaming}, from the
+ * feature pack, see src/wildfly/subsystem.cli) gives the same servlet {@code dispatch=virtual} in
+ * {@code /subsystem-app}. The IO worker has 4 task threads, the byte buffer pool
  * shares 1024 buffers and caches none per thread, and the server's platform threads are read from
  * its management model. Java 21 and later only: on Java 17 the build gives the filter
  * {@code dispatch=worker} and these tests are skipped.
@@ -84,7 +86,7 @@ class WildFlyTransparentModeIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"/streaming-app/virtual/bytes", "/streaming-app/virtual/rest/bytes"})
+    @ValueSource(strings = {"/streaming-app/virtual/bytes", "/streaming-app/virtual/rest/bytes", "/subsystem-app/bytes"})
     void sixtyFourSlowClientsOfBlockingCodeFinishWithoutHoldingPlatformThreadsWhileAWorkerRouteAnswers(String path)
             throws Exception {
         assertEquals(Pattern.digest(64 * 1024), Pattern.digest(HTTP.send(HttpRequest.newBuilder(

@@ -169,9 +169,6 @@ abstract class ContractTestBase {
     }
 
     void send(HttpServerExchange exchange, TestBody body) {
-        if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
-            body.startDelay(Duration.ofMillis(100)); // the upgraded first stream: see TestBody.startDelay
-        }
         bodies.add(body);
         sent.add(body);
         Streaming.send(exchange, body);

@@ -47,23 +47,12 @@ public final class TestBody implements StreamingBody {
     private volatile boolean opened;
     private volatile long lastReadStartNanos;
 
-    private volatile Duration startDelay = Duration.ZERO;
 
     public TestBody(String name) {
         this.closes = new CloseRecorder(name);
     }
 
     // ---- configuration, before the body is sent ----
-
-    /**
-     * Delays the first read. For h2c upgrades: curl 7.88 fails with "connection buffer size is
-     * too small to store data following HTTP Upgrade response header" when more than 32 KiB of
-     * HTTP/2 frames arrive in the same read as the 101 response, which a fast body can cause.
-     */
-    public TestBody startDelay(Duration delay) {
-        this.startDelay = delay;
-        return this;
-    }
 
     public TestBody size(long bytes) {
         this.size = bytes;
@@ -102,14 +91,6 @@ public final class TestBody implements StreamingBody {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (reads.get() == 0 && !startDelay.isZero()) {
-            try {
-                Thread.sleep(startDelay.toMillis()); // a source slow to start, not a wait for an event
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("TestBody: interrupted while starting");
-            }
-        }
         reads.incrementAndGet();
         lastReadStartNanos = System.nanoTime();
         if (closes.isClosed()) {

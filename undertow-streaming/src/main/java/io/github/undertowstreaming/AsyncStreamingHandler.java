@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.undertowstreaming.internal.DispatchGate;
+import io.github.undertowstreaming.internal.FailedWriterAbort;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
@@ -95,6 +96,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             DispatchGate gate = dispatchGate;
             exchange.setDispatchExecutor(gate == null ? o.dispatch() : gate.forExchange(exchange));
             ParkingConduits.addTo(exchange);
+            FailedWriterAbort.addTo(exchange);
         }
         next.handleRequest(exchange);
     }

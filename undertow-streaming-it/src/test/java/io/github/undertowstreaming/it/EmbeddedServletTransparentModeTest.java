@@ -32,10 +32,11 @@ import jakarta.servlet.http.HttpServletResponse;
  * which the library's wrapper parks.
  *
  * <p>Undertow 2.4 has no servlet module of its own (servlets moved to {@code io.undertow.ee},
- * whose artifacts Maven Central does not serve); this runs {@code io.undertow:undertow-servlet}
- * 2.3.23.Final, the one WildFly 39 ships, on the core of the build: 2.3.23.Final under the
- * {@code undertow-2.3} profile, and 2.4.4.Final by default, where only the embedded API used
- * here is exercised.
+ * whose {@code undertow-servlet} did not resolve from Maven Central for 2.4.4.Final); this runs
+ * {@code io.undertow:undertow-servlet} 2.3.23.Final, the one WildFly 39 ships, on the core of the
+ * build: 2.3.23.Final under the {@code undertow-2.3} profile, and 2.4.4.Final by default (a mix
+ * Undertow does not promise; the embedded API used here works on it), so that the Java 25 build
+ * runs it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EmbeddedServletTransparentModeTest {

@@ -1,5 +1,7 @@
 package io.github.undertowstreaming.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -10,8 +12,13 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.xnio.Options;
 
+import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.StreamingOptions;
 import io.github.undertowstreaming.demo.Pattern;
+import io.github.undertowstreaming.it.support.SlowLoad;
+import io.github.undertowstreaming.it.support.TestServer;
 import io.undertow.server.HttpHandler;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
@@ -56,6 +63,34 @@ class EmbeddedServletTransparentModeTest {
         }
     }
 
+    @Test
+    void aPlainHttpServletRunsOnTheLibrarysDispatchExecutorAndItsSlowClientsGetEveryByte() throws Exception {
+        // platform threads, so that this runs on Java 17 too (and on the undertow-2.3 build, servlet
+        // and core of one line): the parked wait does not depend on the thread being virtual
+        java.util.concurrent.atomic.AtomicInteger serial = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService dispatch = java.util.concurrent.Executors.newCachedThreadPool(
+                r -> new Thread(r, "servlet-dispatch-" + serial.incrementAndGet()));
+        DeploymentManager deployment = deploy();
+        THREADS.clear();
+        try (TestServer server = TestServer.start(new AsyncStreamingHandler(deployment.start(),
+                StreamingOptions.builder().dispatch(dispatch).build()),
+                b -> b.setWorkerThreads(4).setSocketOption(Options.SEND_BUFFER, 16 * 1024))) {
+            try (SlowLoad clients = SlowLoad.start(server.httpPort(), "/blocking", 4, 1L << 20, server.http("/ping"), "pong")) {
+                clients.assertAllFinishWith(Pattern.digest(TransparentModeTest.SIZE));
+            }
+            assertEquals(5, THREADS.size(), "one warming /ping and four downloads: " + THREADS);
+            assertTrue(THREADS.stream().allMatch(name -> name.startsWith("servlet-dispatch-")),
+                    "every servlet call ran on the library's dispatch executor: " + THREADS);
+        } finally {
+            deployment.stop();
+            deployment.undeploy();
+            dispatch.shutdownNow();
+        }
+    }
+
+    /** The threads the servlets ran on, in the test that looks at them. */
+    private static final java.util.Queue<String> THREADS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     /** A deployment of the two servlets, in a container of its own, with no executor. */
     private static DeploymentManager deploy() {
         DeploymentInfo info = Servlets.deployment()
@@ -76,6 +111,7 @@ class EmbeddedServletTransparentModeTest {
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            THREADS.add(Thread.currentThread().getName());
             response.setContentType("application/octet-stream");
             try (InputStream in = Pattern.stream(TransparentModeTest.SIZE); OutputStream out = response.getOutputStream()) {
                 in.transferTo(out);
@@ -89,6 +125,7 @@ class EmbeddedServletTransparentModeTest {
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            THREADS.add(Thread.currentThread().getName());
             response.getOutputStream().write("pong".getBytes(StandardCharsets.US_ASCII));
         }
     }

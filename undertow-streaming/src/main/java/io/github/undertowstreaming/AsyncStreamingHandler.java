@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 import io.github.undertowstreaming.internal.DispatchGate;
+import io.github.undertowstreaming.internal.FailedWriterAbort;
 import io.github.undertowstreaming.internal.ForeignDispatch;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Messages;
@@ -100,6 +101,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             Executor ours = gate == null ? o.dispatch() : gate.forExchange(exchange);
             exchange.setDispatchExecutor(ours);
             ParkingConduits.addTo(exchange);
+            FailedWriterAbort.addTo(exchange);
             next.handleRequest(exchange);
             // a deployment with an executor of its own (DeploymentInfo.setExecutor) keeps it
             foreignDispatch.afterCall(exchange, ours, this);

@@ -30,7 +30,7 @@ public final class Benchmark {
 
     /** The section ids every results file holds, in order. */
     public static final List<String> SECTIONS =
-            List.of("slow-clients", "memory", "fair-sharing", "fast-one", "fast-many", "overhead", "slow-source", "defaults");
+            List.of("slow-clients", "memory", "fair-sharing", "blocking-routes", "fast-one", "fast-many", "overhead", "slow-source", "defaults");
 
     public static final String COMMAND = "mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench";
 

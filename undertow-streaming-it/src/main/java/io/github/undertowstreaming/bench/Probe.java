@@ -13,7 +13,8 @@ import io.github.undertowstreaming.demo.WorkerThreads;
 
 /**
  * Samples the server side every few milliseconds on its own thread and keeps the peaks: busy
- * worker threads, JVM threads, heap used, direct memory used, streams in flight. Server and
+ * worker threads, JVM threads (platform threads: ThreadMXBean does not count virtual ones), heap
+ * used, direct memory used, streams in flight, and open file descriptors. Server and
  * clients share the JVM, so threads and memory include the (few, cheap) client threads.
  */
 final class Probe implements Runnable {
@@ -30,6 +31,7 @@ final class Probe implements Runnable {
     private volatile long heap;
     private volatile long direct;
     private volatile long inFlight;
+    private volatile long fds;
 
     Probe(DemoServer server, long periodMillis) {
         this.server = server;
@@ -57,6 +59,16 @@ final class Probe implements Runnable {
         heap = Math.max(heap, MEMORY.getHeapMemoryUsage().getUsed());
         direct = Math.max(direct, directMemoryUsed());
         inFlight = Math.max(inFlight, Streaming.stats().inFlight());
+        fds = Math.max(fds, openFileDescriptors());
+    }
+
+    /** Open file descriptors of this process (Linux: the entries of /proc/self/fd), or -1 where unknown. */
+    static long openFileDescriptors() {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return s.count();
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Bytes of direct buffers the JVM has allocated now. */
@@ -74,7 +86,7 @@ final class Probe implements Runnable {
         stopped = true;
         thread.join(TimeUnit.SECONDS.toMillis(10));
         sample();
-        return new Peaks(busyWorkers, threads, heap, direct, inFlight);
+        return new Peaks(busyWorkers, threads, heap, direct, inFlight, fds);
     }
 
     static final class Peaks {
@@ -83,13 +95,15 @@ final class Probe implements Runnable {
         final long heap;
         final long direct;
         final long inFlight;
+        final long fds;
 
-        Peaks(int busyWorkers, int threads, long heap, long direct, long inFlight) {
+        Peaks(int busyWorkers, int threads, long heap, long direct, long inFlight, long fds) {
             this.busyWorkers = busyWorkers;
             this.threads = threads;
             this.heap = heap;
             this.direct = direct;
             this.inFlight = inFlight;
+            this.fds = fds;
         }
     }
 }

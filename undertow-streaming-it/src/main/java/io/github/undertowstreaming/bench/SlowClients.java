@@ -81,6 +81,7 @@ final class SlowClients {
         }
         s.notes.set(1, String.format(s.notes.get(1), effectiveRcv));
         fairSharing();
+        blockingRoutes();
     }
 
     /**
@@ -110,15 +111,7 @@ final class SlowClients {
             Outcome without = null;
             for (boolean gated : new boolean[] {false, true}) {
                 Outcome o = scenario(clients, "fair", source[1], gated ? null : worker -> worker, "fair-sharing");
-                javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-                javax.management.ObjectName mbean = new javax.management.ObjectName(
-                        "io.github.undertowstreaming:type=AsyncStreamingHandler,name=fair-sharing");
-                s.row(source[0], gated ? "gate (default)" : "no gate", o.finishedText(), o.secondsCell(),
-                        o.ping.p50, o.ping.p99, o.ping.max, o.peaks.busyWorkers,
-                        gated ? o.ping.p99 / without.ping.p99 : null,
-                        jmx.getAttribute(mbean, "StreamsFinished"), jmx.getAttribute(mbean, "StreamsFailed"),
-                        ((Long) jmx.getAttribute(mbean, "BytesSent")) / MIB,
-                        ((Long) jmx.getAttribute(mbean, "ReadTimeMillis")) / 1000.0);
+                fairRow(s, source[0], gated ? "gate (default)" : "no gate", o, gated ? without : null);
                 System.out.printf("fair sharing, %s source, %s: %s in %.1f s, /ping p99 %.1f ms%n", source[0],
                         gated ? "gate" : "no gate", o.finishedText(), o.seconds(), o.ping.p99);
                 if (!gated) {
@@ -126,6 +119,157 @@ final class SlowClients {
                 }
             }
         }
+        // issue 8, item 5: with dispatch=virtual, should Streaming.send read on virtual threads too?
+        String reads = "virtual threads (executor)";
+        if (VIRTUAL) {
+            Outcome o = scenario(clients, "fair", sources[1][1], worker -> StreamingOptions.virtualThreads(), "fair-sharing");
+            fairRow(s, sources[1][0], reads, o, null);
+            System.out.printf("fair sharing, %s source, %s: %s in %.1f s, /ping p99 %.1f ms%n", sources[1][0], reads,
+                    o.finishedText(), o.seconds(), o.ping.p99);
+        } else {
+            s.row(sources[1][0], reads, skipped(), null, null, null, null, null, null, null, null, null, null);
+        }
+        s.note("'" + reads + "' reads every body on a virtual thread of its own (the options' executor set to"
+                + " StreamingOptions.virtualThreads(), as it could be whenever dispatch=virtual), so the worker keeps"
+                + " only /ping; the library does not gate a user's executor. Java 21 or later; skipped on older JVMs.");
+    }
+
+    /** One row of the fair-sharing section, with the JMX attributes of the scenario's handler. */
+    private static void fairRow(Report.Section s, String source, String reads, Outcome o, Outcome without)
+            throws Exception {
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName mbean = new javax.management.ObjectName(
+                "io.github.undertowstreaming:type=AsyncStreamingHandler,name=fair-sharing");
+        s.row(source, reads, o.finishedText(), o.secondsCell(), o.ping.p50, o.ping.p99, o.ping.max, o.peaks.busyWorkers,
+                without != null ? o.ping.p99 / without.ping.p99 : null,
+                jmx.getAttribute(mbean, "StreamsFinished"), jmx.getAttribute(mbean, "StreamsFailed"),
+                ((Long) jmx.getAttribute(mbean, "BytesSent")) / MIB,
+                ((Long) jmx.getAttribute(mbean, "ReadTimeMillis")) / 1000.0);
+    }
+
+    /** Whether this JVM has virtual threads: the rows that need them are skipped before Java 21. */
+    private static final boolean VIRTUAL = Runtime.version().feature() >= 21;
+
+    private static String skipped() {
+        return "skipped: needs Java 21 or later (this is Java " + Runtime.version().feature() + ")";
+    }
+
+    /**
+     * Section 1d: slow clients on blocking routes, four ways side by side: BlockingHandler on the
+     * platform workers; virtual threads set as the dispatch executor the plain way, as Spring Boot
+     * does (the waits for the socket stay XNIO's temporary selectors); the library's transparent
+     * mode (dispatch=virtual, waits parked); and the library's pull pump, Streaming.send, for the
+     * same body. The virtual rows need Java 21 or later.
+     */
+    private void blockingRoutes() throws Exception {
+        long body = scale.blockingBody();
+        long pace = scale.blockingPace();
+        Report.Section s = report.section("blocking-routes", "1d. Slow clients on blocking routes: " + Throughput.size(body)
+                        + " each at " + (pace >> 10) + " KiB/s, four ways",
+                "clients", "way", "finished", "time until all finish (s)", "/ping p50 (ms)", "/ping p99 (ms)",
+                "/ping max (ms)", "peak platform threads", "peak fds", "fds held (peak - before)",
+                "heap per client (KiB)", "direct per client (KiB)");
+        s.note("Four ways to serve the same body to the same slow clients (paced as in section 1): 'BlockingHandler'"
+                + " writes to exchange.getOutputStream() on the " + Scale.WORKERS + " XNIO workers; 'setDispatchExecutor"
+                + "(virtual)' runs that handler on a virtual thread per exchange, set by the outermost handler with"
+                + " exchange.setDispatchExecutor, as Spring Boot does, so its waits for the socket are XNIO's temporary"
+                + " selectors; 'transparent mode' is AsyncStreamingHandler with dispatch=virtual, whose waits park; 'pull"
+                + " pump' is Streaming.send from /bytes with the library's defaults (reads on the XNIO worker).");
+        s.note("With a dispatch executor set, /ping (which dispatches) runs on a virtual thread too. Platform threads"
+                + " are ThreadMXBean's count (virtual threads are not in it), clients' and probe's included. File"
+                + " descriptors are /proc/self/fd; server and clients share the process, so every connection holds two."
+                + " This process may open " + maxFds() + " descriptors (the shell's ulimit -n).");
+        s.note("Heap and direct memory per client come from a second pass on a fresh server, with the clients at a"
+                + " quarter of the pace (so that every stream is still under way), since their full GCs would show in"
+                + " /ping: a settled reading (after a full GC) once every client had its response head, or 5 s into"
+                + " the load if not all had by then (BlockingHandler answers " + Scale.WORKERS + " at a time), less a"
+                + " settled reading before the load, divided by the clients. Heap includes the stacks of parked virtual"
+                + " threads. Every way's server has the same buffer pool: shared, with no per-thread cache"
+                + " (new DefaultByteBufferPool(true, 16384, 2 x clients + 1024, 0)), the library's advice for a thread"
+                + " per exchange; a backlog of at least the clients.");
+        if (!VIRTUAL) {
+            System.out.println("blocking routes: the virtual-thread rows are " + skipped());
+        }
+        String path = "?size=" + body;
+        String[] ways = {"BlockingHandler, platform workers", "setDispatchExecutor(virtual)",
+            "transparent mode (dispatch=virtual)", "pull pump (Streaming.send)"};
+        for (int clients : scale.blockingClients()) {
+            for (int way = 0; way < ways.length; way++) {
+                boolean needsVirtual = way == 1 || way == 2;
+                if (needsVirtual && !VIRTUAL) {
+                    s.row(clients, ways[way], skipped(), null, null, null, null, null, null, null, null, null);
+                    continue;
+                }
+                Outcome o;
+                try (Servers servers = new Servers()) {
+                    DemoServer server = servers.start(blockingSettings(way, clients), "blocking-routes");
+                    o = measure(server, clients, (way == 3 ? "/bytes" : "/blocking/bytes") + path, pace, true);
+                }
+                double[] memory = memoryPerClient(blockingSettings(way, clients), clients,
+                        (way == 3 ? "/bytes" : "/blocking/bytes") + path, pace / 4);
+                s.row(clients, ways[way], o.finishedText(), o.secondsCell(), o.ping.p50, o.ping.p99, o.ping.max,
+                        o.peaks.threads, o.peaks.fds, o.peaks.fds - o.fdsBefore, memory[0] / 1024.0, memory[1] / 1024.0);
+                System.out.printf("blocking routes %4d, %s: %s in %.1f s, /ping p99 %.1f ms, %d platform threads,"
+                        + " %d fds (%d held), %.1f KiB heap and %.1f KiB direct a client%n", clients, ways[way],
+                        o.finishedText(), o.seconds(), o.ping.p99, o.peaks.threads, o.peaks.fds,
+                        o.peaks.fds - o.fdsBefore, memory[0] / 1024.0, memory[1] / 1024.0);
+            }
+        }
+    }
+
+    /**
+     * The server of one way of section 1d: a backlog for every client at once (Linux caps it at
+     * net.core.somaxconn), and a buffer pool shared by all threads with no per-thread cache, the
+     * library's advice for a thread per exchange (Undertow.builder()'s pool would hand each
+     * virtual thread's buffers to the garbage collector).
+     */
+    private static DemoServer.Settings blockingSettings(int way, int clients) {
+        DemoServer.Settings settings = DemoServer.settings().ioThreads(2).sendBuffer(Scale.SERVER_SEND_BUFFER)
+                .backlog(Math.max(2048, clients))
+                .bufferPool(new io.undertow.server.DefaultByteBufferPool(true, DemoServer.BUFFER_SIZE, 2 * clients + 1024, 0));
+        if (way == 1) {
+            settings.plainDispatch(StreamingOptions.virtualThreads());
+        } else if (way == 2) {
+            settings.options(StreamingOptions.builder().dispatch(StreamingOptions.virtualThreads()).build());
+        }
+        return settings;
+    }
+
+    /**
+     * Heap and direct memory per client, {heap, direct} in bytes, in a pass of its own on a fresh
+     * server (its full GCs would show in /ping): a settled reading before the load, and one once
+     * every client has its response head or 5 s in, less the first, divided by the clients. The
+     * clients read at {@code pace}, slow enough that every stream is still under way.
+     */
+    private double[] memoryPerClient(DemoServer.Settings settings, int clients, String path, long pace) throws Exception {
+        try (Servers servers = new Servers()) {
+            DemoServer server = servers.start(settings, "blocking-routes-memory");
+            long[] before = settledMemory();
+            NioLoad load = new NioLoad(server.port(), path, clients, pace, Scale.CLIENT_RECEIVE_BUFFER, true);
+            FutureTask<NioLoad.Result> task = new FutureTask<>(() -> load.run(TimeUnit.SECONDS.toNanos(120)));
+            Thread t = new Thread(task, "bench-memory-clients");
+            t.setDaemon(true);
+            t.start();
+            try {
+                load.ready.await(5, TimeUnit.SECONDS); // bounded: BlockingHandler answers a few at a time
+                long[] during = settledMemory();
+                return new double[] {(double) (during[0] - before[0]) / clients, (double) (during[1] - before[1]) / clients};
+            } finally {
+                load.stop();
+                try {
+                    task.get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    throw new IOException("the memory clients failed", e.getCause());
+                }
+            }
+        }
+    }
+
+    /** The most descriptors this process may open, as the shell's ulimit -n set it, or "unknown". */
+    private static String maxFds() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.UnixOperatingSystemMXBean unix
+                ? String.valueOf(unix.getMaxFileDescriptorCount()) : "unknown";
     }
 
     /** A ratio to a capped BlockingHandler run is an upper bound: its figures are lower bounds. */
@@ -139,6 +283,8 @@ final class SlowClients {
         final Pinger.Result ping;
         final Probe.Peaks peaks;
         final long capNanos;
+        /** Open descriptors before the load. */
+        long fdsBefore = -1;
 
         Outcome(NioLoad.Result load, Pinger.Result ping, Probe.Peaks peaks, long capNanos) {
             this.load = load;
@@ -175,7 +321,6 @@ final class SlowClients {
     private Outcome scenario(int clients, String name, String path,
             java.util.function.Function<java.util.concurrent.Executor, java.util.concurrent.Executor> executor,
             String handlerName) throws Exception {
-        long cap = TimeUnit.SECONDS.toNanos(scale.slowCapSeconds());
         try (Servers servers = new Servers()) {
             java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> worker =
                     new java.util.concurrent.atomic.AtomicReference<>();
@@ -191,19 +336,53 @@ final class SlowClients {
             if (executor != null) {
                 worker.set(executor.apply(server.undertow().getWorker()));
             }
-            Probe probe = new Probe(server, 20);
-            Pinger pinger = new Pinger(server.port(), PING_INTERVAL_MS);
-            probe.start();
-            pinger.start();
-            NioLoad.Result load = new NioLoad(server.port(), path, clients, scale.slowPace(),
-                    Scale.CLIENT_RECEIVE_BUFFER, true).run(cap);
-            Pinger.Result ping = pinger.stop();
-            Probe.Peaks peaks = probe.stop();
-            if (ping.failure != null) {
-                throw new IllegalStateException("/ping failed during the load: " + ping.failure);
-            }
-            return new Outcome(load, ping, peaks, cap);
+            return measure(server, clients, path, scale.slowPace(), false);
         }
+    }
+
+    /**
+     * {@code clients} slow clients of {@code path} on {@code server} at {@code pace} bytes per
+     * second each, capped at the scale's cap, with the probe and the pinger. With {@code memory},
+     * the load runs on a thread of its own, and memory is read settled before it and once every
+     * client has its response head (or 5 s in).
+     */
+    private Outcome measure(DemoServer server, int clients, String path, long pace, boolean settleFds) throws Exception {
+        long cap = TimeUnit.SECONDS.toNanos(scale.slowCapSeconds());
+        long fdsBefore = settleFds ? settledFileDescriptors() : Probe.openFileDescriptors();
+        Probe probe = new Probe(server, 20);
+        Pinger pinger = new Pinger(server.port(), PING_INTERVAL_MS);
+        probe.start();
+        pinger.start();
+        NioLoad.Result load = new NioLoad(server.port(), path, clients, pace, Scale.CLIENT_RECEIVE_BUFFER, true).run(cap);
+        Pinger.Result ping = pinger.stop();
+        Probe.Peaks peaks = probe.stop();
+        if (ping.failure != null) {
+            throw new IllegalStateException("/ping failed during the load: " + ping.failure);
+        }
+        Outcome o = new Outcome(load, ping, peaks, cap);
+        o.fdsBefore = fdsBefore;
+        return o;
+    }
+
+    /**
+     * Open descriptors once the GC and finalization have closed what an earlier scenario's
+     * temporary selectors left (XNIO closes them only from a finalizer): polled until two readings
+     * agree, 5 s at most.
+     */
+    @SuppressWarnings("removal") // Runtime.runFinalization: deprecated for removal after Java 17, still there in 25
+    private static long settledFileDescriptors() throws InterruptedException {
+        long last = -1;
+        for (int i = 0; i < 50; i++) {
+            System.gc();
+            Runtime.getRuntime().runFinalization();
+            long now = Probe.openFileDescriptors();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(100); // polling the descriptor count with a deadline
+        }
+        return last;
     }
 
     /**

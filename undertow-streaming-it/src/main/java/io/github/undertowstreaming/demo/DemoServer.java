@@ -56,7 +56,12 @@ public final class DemoServer implements AutoCloseable {
         if (settings.asyncStreaming) {
             front.set(new AsyncStreamingHandler(routes, settings.options));
         }
-        HttpHandler root = settings.asyncStreaming ? front.get() : routes;
+        HttpHandler chain = settings.asyncStreaming ? front.get() : routes;
+        java.util.concurrent.Executor plain = settings.plainDispatch;
+        HttpHandler root = plain == null ? chain : exchange -> {
+            exchange.setDispatchExecutor(plain);
+            chain.handleRequest(exchange);
+        };
         Undertow.Builder b = Undertow.builder()
                 .addHttpListener(settings.port, HOST)
                 .setIoThreads(settings.ioThreads)
@@ -69,6 +74,9 @@ public final class DemoServer implements AutoCloseable {
                 .setHandler(root);
         if (settings.sendBuffer > 0) {
             b.setSocketOption(Options.SEND_BUFFER, settings.sendBuffer);
+        }
+        if (settings.bufferPool != null) {
+            b.setByteBufferPool(settings.bufferPool);
         }
         return new DemoServer(b.build(), settings);
     }
@@ -185,6 +193,8 @@ public final class DemoServer implements AutoCloseable {
         private int backlog = 2048;
         private boolean asyncStreaming = true;
         private StreamingOptions options = StreamingOptions.defaults();
+        private java.util.concurrent.Executor plainDispatch;
+        private io.undertow.connector.ByteBufferPool bufferPool;
         private String name = "demo";
 
         private Settings() {
@@ -227,6 +237,26 @@ public final class DemoServer implements AutoCloseable {
         /** The options the {@link AsyncStreamingHandler} attaches. */
         public Settings options(StreamingOptions options) {
             this.options = options;
+            return this;
+        }
+
+        /**
+         * A dispatch executor that the outermost handler sets on every exchange with
+         * {@code exchange.setDispatchExecutor}, the plain way to run blocking handlers elsewhere
+         * (Spring Boot's way to virtual threads): their waits for the socket stay XNIO's. Null
+         * (the default): none.
+         */
+        public Settings plainDispatch(java.util.concurrent.Executor executor) {
+            this.plainDispatch = executor;
+            return this;
+        }
+
+        /**
+         * The server's buffer pool; null (the default): {@code Undertow.builder()}'s own, of
+         * {@link #BUFFER_SIZE} buffers. Its buffers must be {@link #BUFFER_SIZE} bytes.
+         */
+        public Settings bufferPool(io.undertow.connector.ByteBufferPool pool) {
+            this.bufferPool = pool;
             return this;
         }
 

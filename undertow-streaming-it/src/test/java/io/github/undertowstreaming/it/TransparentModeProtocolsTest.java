@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.xnio.Options;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
@@ -65,5 +67,103 @@ class TransparentModeProtocolsTest extends ContractTestBase {
         server.assertExchangesCompleted(SETTLE);
         server.assertLimiterFree();
         server.assertBuffersBack(SETTLE);
+    }
+
+    /** Where the writer fails: after this many bytes of a body that would have had {@link #SIZE}. */
+    private static final long FAILS_AT = 300_000;
+
+    /** Whether the failing writer promised its length ({@code Content-Length}) or not (chunked on HTTP/1.1). */
+    enum Length { KNOWN, UNKNOWN }
+
+    /** How the failing writer treats its output stream. */
+    enum Writer {
+        /** The exception reaches Undertow with the stream open: Undertow closes it as it ends the exchange. */
+        LEAVES_THE_STREAM_OPEN,
+        /** A try-with-resources around the output stream closes it before the exception leaves the handler. */
+        CLOSES_THE_STREAM_FIRST
+    }
+
+    /**
+     * Every protocol, a writer that leaves its stream open with either length, and one that closes
+     * it first with a length: the one that closes it first without a length cannot be told from a
+     * writer that ended (see FailedWriterAbort), so its body looks complete.
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> failingWriters() {
+        return java.util.Arrays.stream(Protocol.values()).flatMap(p -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(p, Writer.LEAVES_THE_STREAM_OPEN, Length.KNOWN),
+                org.junit.jupiter.params.provider.Arguments.of(p, Writer.LEAVES_THE_STREAM_OPEN, Length.UNKNOWN),
+                org.junit.jupiter.params.provider.Arguments.of(p, Writer.CLOSES_THE_STREAM_FIRST, Length.KNOWN)));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}, {2} length")
+    @MethodSource("failingWriters")
+    void aBlockingWriterThatThrowsMidBodyIsSeenIncompleteAndTheExchangeCompletes(Protocol protocol, Writer writer,
+            Length length) throws Exception {
+        server.route("/fails", new AsyncStreamingHandler(new BlockingHandler(exchange -> {
+            if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
+                Thread.sleep(100); // a source slow to start on the upgraded stream: see TestBody.startDelay
+            }
+            if (length == Length.KNOWN) {
+                exchange.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_LENGTH, SIZE);
+            }
+            if (writer == Writer.CLOSES_THE_STREAM_FIRST) {
+                try (InputStream in = failingAt(Pattern.stream(SIZE), FAILS_AT); OutputStream out = exchange.getOutputStream()) {
+                    in.transferTo(out);
+                }
+            } else {
+                OutputStream out = exchange.getOutputStream();
+                try (InputStream in = failingAt(Pattern.stream(SIZE), FAILS_AT)) {
+                    in.transferTo(out);
+                }
+            }
+        }), StreamingOptions.builder().dispatch(dispatch).build()));
+        Curl.Result r = curl(protocol, "/fails").maxTime(Duration.ofSeconds(10)).run();
+        System.out.println("[transparent]   " + protocol + ", " + writer + ", " + length + " length: " + r);
+        assertEquals(200, r.status(), r::toString);
+        assertIncompleteSeen(r);
+        assertTrue(r.bodyBytes() < SIZE, r::toString);
+        server.assertSaw(protocol, "/fails");
+        server.assertExchangesCompleted(SETTLE);
+        server.assertLimiterFree();
+        server.assertBuffersBack(SETTLE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void aBlockingWriterThatThrowsBeforeItsFirstByteLeftGets500AsWithoutTheLibrary(Protocol protocol) throws Exception {
+        server.route("/fails", new AsyncStreamingHandler(new BlockingHandler(exchange -> {
+            OutputStream out = exchange.getOutputStream();
+            out.write("a few bytes, still in the stream's buffer".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            throw new java.io.IOException("the source failed before the first flush");
+        }), StreamingOptions.builder().dispatch(dispatch).build()));
+        Curl.Result r = curl(protocol, "/fails").maxTime(Duration.ofSeconds(10)).run();
+        assertEquals(500, r.status(), r::toString);
+        assertEquals(0, r.exitCode(), r::toString);
+        server.assertExchangesCompleted(SETTLE);
+        server.assertLimiterFree();
+        server.assertBuffersBack(SETTLE);
+    }
+
+    /** {@code in}, whose read past {@code at} bytes throws, as a source that fails half-way does. */
+    private static InputStream failingAt(InputStream in, long at) {
+        return new java.io.FilterInputStream(in) {
+            private long read;
+
+            @Override
+            public int read() throws java.io.IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (read >= at) {
+                    throw new java.io.IOException("the source failed at byte " + read);
+                }
+                int n = super.read(b, off, (int) Math.min(len, at - read));
+                read += Math.max(n, 0);
+                return n;
+            }
+        };
     }
 }

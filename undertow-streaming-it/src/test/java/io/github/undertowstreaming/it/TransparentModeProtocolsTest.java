@@ -52,9 +52,6 @@ class TransparentModeProtocolsTest extends ContractTestBase {
         server.close();
         server = EdgeServer.start(b -> b.setSocketOption(Options.SEND_BUFFER, 16 * 1024));
         server.route("/blocking", new AsyncStreamingHandler(new BlockingHandler(exchange -> {
-            if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
-                Thread.sleep(100); // a source slow to start on the upgraded stream: see TestBody.startDelay
-            }
             try (InputStream in = Pattern.stream(SIZE); OutputStream out = exchange.getOutputStream()) {
                 in.transferTo(out);
             }
@@ -100,9 +97,6 @@ class TransparentModeProtocolsTest extends ContractTestBase {
     void aBlockingWriterThatThrowsMidBodyIsSeenIncompleteAndTheExchangeCompletes(Protocol protocol, Writer writer,
             Length length) throws Exception {
         server.route("/fails", new AsyncStreamingHandler(new BlockingHandler(exchange -> {
-            if (exchange.getRequestHeaders().contains("HTTP2-Settings")) {
-                Thread.sleep(100); // a source slow to start on the upgraded stream: see TestBody.startDelay
-            }
             if (length == Length.KNOWN) {
                 exchange.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_LENGTH, SIZE);
             }

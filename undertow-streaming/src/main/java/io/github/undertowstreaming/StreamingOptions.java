@@ -283,9 +283,10 @@ public final class StreamingOptions {
         }
 
         /**
-         * Where bodies are opened, read and closed. By default, the connection's XNIO worker. The
-         * executor must run tasks on its own threads, never on the caller's: the pump submits
-         * from IO threads.
+         * Where bodies are opened, read and closed. By default, the connection's XNIO worker
+         * behind the read gate, or, when {@link #dispatch} is {@link #virtualThreads()}, a virtual
+         * thread per read turn. The executor must run tasks on its own threads, never on the
+         * caller's: the pump submits from IO threads.
          */
         public Builder executor(Executor executor) {
             this.executor = Messages.MESSAGES.checkNotNull("executor", executor);
@@ -362,7 +363,9 @@ public final class StreamingOptions {
          * executor of its own) runs there, unchanged; typically {@link #virtualThreads()}. On
          * HTTP/1.x connections the handler also wraps the response and request so that a blocking
          * write or read that waits for the socket parks its thread instead of opening a selector
-         * per thread (see the README). {@code null}, the default, leaves Undertow's worker.
+         * per thread (see the README). {@code null}, the default, leaves Undertow's worker. With
+         * {@link #virtualThreads()} and no {@link #executor}, {@code Streaming.send} bodies are
+         * read on virtual threads too.
          */
         public Builder dispatch(Executor executor) {
             this.dispatch = executor;

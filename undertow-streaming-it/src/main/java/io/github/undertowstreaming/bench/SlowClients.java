@@ -130,7 +130,7 @@ final class SlowClients {
             s.row(sources[1][0], reads, skipped(), null, null, null, null, null, null, null, null, null, null);
         }
         s.note("'" + reads + "' reads every body on a virtual thread of its own (the options' executor set to"
-                + " StreamingOptions.virtualThreads(), as it could be whenever dispatch=virtual), so the worker keeps"
+                + " StreamingOptions.virtualThreads(), which is also what dispatch=virtual gives Streaming.send), so the worker keeps"
                 + " only /ping; the library does not gate a user's executor. Java 21 or later; skipped on older JVMs.");
     }
 

@@ -82,7 +82,12 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         }
         Executor executor = options.executor();
         ReadGate gate = null;
-        if (executor == null) {
+        if (executor == null && VirtualThreads.isExecutor(options.dispatch())) {
+            // dispatch=virtual reads bodies on virtual threads too, one switch for both: with 1024
+            // slow clients of a source that sleeps 1 ms a read, they finished in 5.4 s with /ping
+            // p99 8.8 ms, against 18.8 s and 2.1 ms behind the read gate (benchmark section 1c)
+            executor = options.dispatch();
+        } else if (executor == null) {
             executor = exchange.getConnection().getWorker();
             gate = ReadGate.of(exchange.getConnection().getWorker());
         }

@@ -34,6 +34,11 @@ public final class VirtualThreads {
         return e;
     }
 
+    /** Whether {@code e} is this executor (the one {@code dispatch=virtual} gives). */
+    public static boolean isExecutor(Executor e) {
+        return e != null && e == executor;
+    }
+
     /** Whether this JVM has virtual threads (Java 21+). */
     public static boolean available() {
         return Runtime.version().feature() >= 21;

@@ -2,6 +2,11 @@ package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.xnio.IoUtils;
 import org.xnio.conduits.AbstractStreamSinkConduit;
@@ -118,7 +123,7 @@ public final class FailedWriterAbort {
          * for writes; see ExchangeSink).
          */
         private void resetStreamOnIoThread() throws IOException {
-            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
             Runnable reset = () -> {
                 try {
                     next.truncateWrites();
@@ -133,19 +138,19 @@ public final class FailedWriterAbort {
             } else {
                 try {
                     exchange.getIoThread().execute(reset);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     IoUtils.safeClose(exchange.getConnection()); // the server stops: the connection goes
                     return;
                 }
             }
             try {
-                done.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
+                done.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 IoUtils.safeClose(exchange.getConnection()); // resets this stream (Http2ServerConnection.close)
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 IoUtils.safeClose(exchange.getConnection());
             }
         }

@@ -160,4 +160,45 @@ class TransparentModeProtocolsTest extends ContractTestBase {
             }
         };
     }
+
+    // ---- Streaming.send under dispatch=virtual: its bodies are read on virtual threads ----
+
+    /** A handler with dispatch=virtual whose route sends {@code factory}'s body; Java 21+. */
+    private void virtualReadRoute(String path, java.util.function.Supplier<io.github.undertowstreaming.it.support.TestBody> factory) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21,
+                "virtual threads need Java 21 or later; skipped on " + Runtime.version().feature());
+        server.route(path, new AsyncStreamingHandler(exchange -> send(exchange, factory.get()),
+                StreamingOptions.builder().dispatch(StreamingOptions.virtualThreads()).build()));
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> protocolsAndPaces() {
+        return java.util.Arrays.stream(io.github.undertowstreaming.it.support.Protocol.values()).flatMap(p -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(p, Duration.ZERO),
+                org.junit.jupiter.params.provider.Arguments.of(p, Duration.ofMillis(20))));
+    }
+
+    @ParameterizedTest(name = "{0}, {1} a read")
+    @MethodSource("protocolsAndPaces")
+    void aBodyReadOnVirtualThreadsThatFailsMidStreamIsSeenIncompleteAndClosedOnce(Protocol protocol, Duration pace)
+            throws Exception {
+        virtualReadRoute("/virtual-read", () -> new io.github.undertowstreaming.it.support.TestBody("failing on a virtual thread")
+                .size(1 << 20).maxRead(16 * 1024).slowAfter(0, pace).failAt(256 * 1024));
+        Curl.Result r = curl(protocol, "/virtual-read").maxTime(Duration.ofSeconds(20)).run();
+        io.github.undertowstreaming.it.support.TestBody body = takeSent();
+        assertContract(body, protocol, "/virtual-read", () -> assertIncompleteSeen(r));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void aClientThatGoesAwayWhileAVirtualThreadsReadBlocksGetsTheBodyClosedWithinOneSecond(Protocol protocol)
+            throws Exception {
+        virtualReadRoute("/virtual-stuck", () -> new io.github.undertowstreaming.it.support.TestBody("stuck on a virtual thread")
+                .size(-1).maxRead(16 * 1024).length(io.github.undertowstreaming.it.support.TestBody.Length.UNKNOWN)
+                .slowAfter(32 * 1024, Duration.ofSeconds(3)));
+        Curl.Result r = curl(protocol, "/virtual-stuck").maxTime(Duration.ofSeconds(1)).run();
+        io.github.undertowstreaming.it.support.TestBody body = takeSent();
+        assertContract(body, protocol, "/virtual-stuck",
+                () -> assertEquals(CURL_TIMEOUT, r.exitCode(), () -> "curl ran into its --max-time of 1 s; " + r),
+                () -> assertClosedSoonAfter(body, r.endedNanos(), "curl's exit"));
+    }
 }

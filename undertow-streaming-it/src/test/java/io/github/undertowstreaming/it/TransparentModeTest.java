@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,6 +19,7 @@ import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.StreamingBody;
 import io.github.undertowstreaming.StreamingOptions;
 import io.github.undertowstreaming.demo.Pattern;
+import io.github.undertowstreaming.it.support.ProcessResources;
 import io.github.undertowstreaming.it.support.SlowLoad;
 import io.github.undertowstreaming.it.support.TestServer;
 import io.undertow.Handlers;
@@ -129,13 +127,13 @@ class TransparentModeTest {
         try (TestServer server = TestServer.start(root, b -> b.setWorkerThreads(4)
                 .setSocketOption(Options.SEND_BUFFER, 16 * 1024))) {
             SlowLoad.millisToAnswer(server.http("/ping"), "pong"); // warm
-            load.idleFds = settledFds();
+            load.idleFds = ProcessResources.settledFdCount();
             load.idleThreads = serverThreads();
             AtomicLong peakFds = new AtomicLong();
             AtomicLong peakThreads = new AtomicLong();
             try (SlowLoad clients = SlowLoad.start(server.httpPort(), "/blocking", CLIENTS, PACE, server.http("/ping"), "pong")) {
                 clients.assertAnswersWhileInFlight(server.http("/ping"), "pong", 1000, 5, () -> {
-                    peakFds.accumulateAndGet(fds(), Math::max);
+                    peakFds.accumulateAndGet(ProcessResources.fdCount(), Math::max);
                     peakThreads.accumulateAndGet(serverThreads(), Math::max);
                 });
                 clients.assertAllFinishWith(Pattern.digest(SIZE));
@@ -144,35 +142,6 @@ class TransparentModeTest {
             load.peakThreads = peakThreads.get();
         }
         return load;
-    }
-
-    /**
-     * Open descriptors once the garbage collector and finalization have closed what an earlier
-     * load's selectors left (they are closed only by a finalizer): polled until two readings agree,
-     * 5 s at most.
-     */
-    private static long settledFds() {
-        long last = -1;
-        for (int i = 0; i < 50; i++) {
-            System.gc();
-            System.runFinalization();
-            long now = fds();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // polling
-        }
-        return last;
-    }
-
-    /** Open file descriptors of this process. */
-    private static long fds() {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Platform threads that are not the test's clients (SlowLoad's pool threads are named pool-N). */
@@ -295,7 +264,7 @@ class TransparentModeTest {
         // Undertow 2.4 refuses request bodies over 2 MiB by default (UT000020, MAX_ENTITY_SIZE)
         try (TestServer server = TestServer.start(new AsyncStreamingHandler(reader, options), b -> b.setWorkerThreads(4)
                 .setServerOption(io.undertow.UndertowOptions.MAX_ENTITY_SIZE, 2 * size))) {
-            long idleFds = settledFds();
+            long idleFds = ProcessResources.settledFdCount();
             long idleThreads = serverThreads();
             java.util.concurrent.ExecutorService uploaders = java.util.concurrent.Executors.newFixedThreadPool(clients);
             java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(clients);
@@ -319,7 +288,7 @@ class TransparentModeTest {
                     org.junit.jupiter.api.Assertions.fail(halfway.getCount() + " of " + clients
                             + " uploads never got halfway; the uploads that failed: " + failures);
                 }
-                long held = fds() - idleFds;
+                long held = ProcessResources.fdCount() - idleFds;
                 long busyPlatform = serverThreads();
                 System.out.printf("slow uploads: %d connections of %d KiB hold %d fds beyond idle; platform threads"
                         + " (server side) %d idle, %d halfway%n", clients, size >> 10, held, idleThreads, busyPlatform);

@@ -65,6 +65,36 @@ public final class ProcessResources {
         return new Snapshot(threads, ManagementFactory.getThreadMXBean().getThreadCount(), openFds());
     }
 
+    /** How many descriptors are open now (a count only: readlink on each is for {@link #take}). */
+    public static long fdCount() {
+        try (java.util.stream.Stream<Path> s = Files.list(FDS)) {
+            return s.count();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + FDS, e);
+        }
+    }
+
+    /**
+     * {@link #fdCount} once the garbage collector and finalization have closed what an earlier
+     * load's temporary selectors left (XNIO closes them only from a finalizer): polled until two
+     * readings agree, 5 s at most.
+     */
+    @SuppressWarnings("removal") // System.runFinalization: deprecated for removal, still there in 25
+    public static long settledFdCount() {
+        long last = -1;
+        for (int i = 0; i < 50; i++) {
+            System.gc();
+            System.runFinalization();
+            long now = fdCount();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // polling, with the deadline above
+        }
+        return last;
+    }
+
     private static Map<Integer, String> openFds() {
         Map<Integer, String> fds = new TreeMap<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(FDS)) {

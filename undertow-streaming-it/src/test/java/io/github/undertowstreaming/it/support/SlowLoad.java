@@ -1,7 +1,6 @@
 package io.github.undertowstreaming.it.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -66,21 +65,27 @@ public final class SlowLoad implements AutoCloseable {
     }
 
     /**
-     * Asserts, {@code times} times in a row, that {@code uri} answers {@code expectedBody}
-     * within {@code limitMillis} while the downloads are in flight; runs {@code check} after each.
-     * Returns the longest answer's time, in milliseconds.
+     * Asserts, {@code times} times in a row, that {@code uri} answers {@code expectedBody} while the
+     * downloads are in flight: the first answer comes before any download has finished (so it did
+     * not wait for a thread that a finished download gave back), and every answer before all of
+     * them have. Runs {@code check} after each. Returns the longest answer's time, in milliseconds,
+     * for the test to print: how fast is the benchmark's question, not a test's (a shared 2-core
+     * machine spreads such times by seconds).
      */
-    public long assertAnswersWhileInFlight(URI uri, String expectedBody, long limitMillis, int times, Runnable check)
-            throws Exception {
+    public long assertAnswersWhileInFlight(URI uri, String expectedBody, int times, Runnable check) throws Exception {
         long longest = 0;
         for (int i = 0; i < times; i++) {
             long millis = millisToAnswer(uri, expectedBody);
-            assertTrue(millis < limitMillis, uri.getPath() + " took " + millis + " ms with "
-                    + downloads.size() + " slow downloads in flight");
+            long done = downloads.stream().filter(Future::isDone).count();
+            if (i == 0) {
+                assertEquals(0, done, uri.getPath() + " answered after " + millis + " ms, when " + done + " of "
+                        + downloads.size() + " slow downloads had finished");
+            }
+            assertTrue(done < downloads.size(), uri.getPath() + " answered after " + millis
+                    + " ms, when every slow download had finished");
             longest = Math.max(longest, millis);
             check.run();
         }
-        assertFalse(downloads.stream().allMatch(Future::isDone), "the requests ran while downloads were in flight");
         return longest;
     }
 

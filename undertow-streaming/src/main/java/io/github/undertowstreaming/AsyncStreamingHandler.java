@@ -8,6 +8,7 @@ import io.github.undertowstreaming.internal.DispatchGate;
 import io.github.undertowstreaming.internal.FailedWriterAbort;
 import io.github.undertowstreaming.internal.ForeignDispatch;
 import io.github.undertowstreaming.internal.Jmx;
+import io.github.undertowstreaming.internal.Log;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.OptionsText;
 import io.github.undertowstreaming.internal.ParkingConduits;
@@ -52,6 +53,8 @@ public final class AsyncStreamingHandler implements HttpHandler {
     private volatile DispatchGate dispatchGate;
     /** Whether the server's buffer pool was checked for per-thread caches (transparent mode). */
     private volatile boolean poolChecked;
+    /** Whether an exchange whose waits cannot park (AJP) was reported (transparent mode). */
+    private volatile boolean notParkedReported;
     /** Transparent mode: tells once per context path that the application's own executor kept its exchanges. */
     private final ForeignDispatch foreignDispatch = new ForeignDispatch();
 
@@ -100,7 +103,10 @@ public final class AsyncStreamingHandler implements HttpHandler {
             DispatchGate gate = dispatchGate;
             Executor ours = gate == null ? o.dispatch() : gate.forExchange(exchange);
             exchange.setDispatchExecutor(ours);
-            ParkingConduits.addTo(exchange);
+            if (!ParkingConduits.addTo(exchange) && !notParkedReported) {
+                notParkedReported = true;
+                Log.ROOT.waitsNotParked(toString(), exchange.getConnection().getTransportProtocol());
+            }
             FailedWriterAbort.addTo(exchange);
             next.handleRequest(exchange);
             // a deployment with an executor of its own (DeploymentInfo.setExecutor) keeps it

@@ -23,8 +23,10 @@ import java.util.logging.Logger;
  * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench -Dexec.args=--quick    # about half a minute
  * </pre>
  *
- * Arguments: {@code --quick} (about half a minute; what CI runs) and {@code --out DIR} (default
- * {@code undertow-streaming-it/target/bench}, or {@code target/bench} when run inside the module).
+ * Arguments: {@code --quick} (about half a minute; what CI runs), {@code --out DIR} (default
+ * {@code undertow-streaming-it/target/bench}, or {@code target/bench} when run inside the module),
+ * and {@code --only ID} to run one section of those that stand alone ({@code fair-sharing},
+ * {@code blocking-routes}: sections 1c and 1d), written without the chart.
  */
 public final class Benchmark {
 
@@ -43,9 +45,21 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         Scale scale = Scale.FULL;
         Path out = null;
+        String only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> scale = Scale.QUICK;
+                case "--only" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--only must be followed by a section id, one of "
+                                + SlowClients.ALONE);
+                    }
+                    only = args[++i];
+                    if (!SlowClients.ALONE.contains(only)) {
+                        throw new IllegalArgumentException("--only " + only + ": not a section that runs alone; those are "
+                                + SlowClients.ALONE);
+                    }
+                }
                 case "--out" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("--out must be followed by a directory");
@@ -53,10 +67,10 @@ public final class Benchmark {
                     out = Paths.get(args[++i]);
                 }
                 default -> throw new IllegalArgumentException("unknown argument \"" + args[i]
-                        + "\"; usage: Benchmark [--quick] [--out DIR]");
+                        + "\"; usage: Benchmark [--quick] [--out DIR] [--only SECTION]");
             }
         }
-        run(scale, out != null ? out : defaultOut());
+        run(scale, out != null ? out : defaultOut(), only);
     }
 
     private static Path defaultOut() {
@@ -67,30 +81,43 @@ public final class Benchmark {
 
     /** Runs every section at {@code scale} and writes the three files into {@code out}. */
     static void run(Scale scale, Path out) throws Exception {
+        run(scale, out, null);
+    }
+
+    /** As {@link #run(Scale, Path)}; with {@code only}, that section alone, and no chart. */
+    static void run(Scale scale, Path out, String only) throws Exception {
         quietLogs();
         Files.createDirectories(out);
         long t0 = System.nanoTime();
         Report report = new Report();
         Chart chart = new Chart();
         report.header.put("run", scale.name() + " (" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ")");
-        report.header.put("command", COMMAND + (scale == Scale.QUICK ? " -Dexec.args=--quick" : ""));
+        report.header.put("command", COMMAND + (scale == Scale.QUICK || only != null ? " -Dexec.args=\""
+                + (scale == Scale.QUICK ? "--quick" : "") + (scale == Scale.QUICK && only != null ? " " : "")
+                + (only != null ? "--only " + only : "") + "\"" : ""));
         report.header.putAll(machine());
         report.header.put("setup", "server and clients in one JVM, all on 127.0.0.1; Undertow "
                 + io.undertow.Version.getVersionString() + ", 2 IO threads, " + Scale.WORKERS
                 + " worker threads, 16 KiB pooled buffers; defaults of the library unless a row says otherwise");
 
-        new SlowClients(scale, report, chart).run();
-        new Throughput(scale, report, chart).run();
-        new Overhead(scale, report).run();
+        if (only != null) {
+            new SlowClients(scale, report, chart).runAlone(only);
+        } else {
+            new SlowClients(scale, report, chart).run();
+            new Throughput(scale, report, chart).run();
+            new Overhead(scale, report).run();
+        }
         // sections in the order of the issue
         report.sections.sort((a, b) -> Integer.compare(SECTIONS.indexOf(a.id), SECTIONS.indexOf(b.id)));
 
         double seconds = (System.nanoTime() - t0) / 1e9;
         report.header.put("duration", String.format(Locale.ROOT, "%.0f s", seconds));
-        chart.write(out.resolve("results.png"), "Slow clients: BlockingHandler vs the library (" + scale.name() + " run)",
-                "slow clients (" + Throughput.size(scale.slowBody()) + " each at " + (scale.slowPace() >> 10) + " KiB/s)");
+        if (only == null) {
+            chart.write(out.resolve("results.png"), "Slow clients: BlockingHandler vs the library (" + scale.name() + " run)",
+                    "slow clients (" + Throughput.size(scale.slowBody()) + " each at " + (scale.slowPace() >> 10) + " KiB/s)");
+        }
         report.writeJson(out.resolve("results.json"));
-        report.writeMarkdown(out.resolve("results.md"), "results.png");
+        report.writeMarkdown(out.resolve("results.md"), only == null ? "results.png" : null);
         System.out.printf("benchmark (%s) done in %.0f s: %s%n", scale.name(), seconds, out.toAbsolutePath());
     }
 

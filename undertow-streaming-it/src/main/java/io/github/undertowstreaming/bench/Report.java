@@ -76,12 +76,15 @@ final class Report {
         Files.writeString(file, sb.append('\n'), StandardCharsets.UTF_8);
     }
 
+    /** Writes the report as Markdown; {@code chartName} is the chart's file beside it, or null for none. */
     void writeMarkdown(Path file, String chartName) throws IOException {
         StringBuilder sb = new StringBuilder("# undertow-streaming benchmark results\n\n");
         for (Map.Entry<String, Object> e : header.entrySet()) {
             sb.append("- **").append(e.getKey()).append("**: ").append(cell(e.getValue())).append('\n');
         }
-        sb.append("\n![chart](").append(chartName).append(")\n");
+        if (chartName != null) {
+            sb.append("\n![chart](").append(chartName).append(")\n");
+        }
         for (Section s : sections) {
             sb.append("\n## ").append(s.title).append("\n\n");
             for (String n : s.notes) {

@@ -31,6 +31,20 @@ final class SlowClients {
         this.chart = chart;
     }
 
+    /** The sections that {@link #runAlone} runs: 1c and 1d. */
+    static final java.util.List<String> ALONE = java.util.List.of("fair-sharing", "blocking-routes");
+
+    /** One of {@link #ALONE}, by its id. */
+    void runAlone(String id) throws Exception {
+        if (id.equals("fair-sharing")) {
+            fairSharing();
+        } else if (id.equals("blocking-routes")) {
+            blockingRoutes();
+        } else {
+            throw new IllegalArgumentException(id + " does not run alone; " + ALONE + " do");
+        }
+    }
+
     void run() throws Exception {
         Report.Section s = report.section("slow-clients",
                 "1. Slow clients: " + Scale.WORKERS + " worker threads, " + Throughput.size(scale.slowBody()) + " each at "
@@ -155,25 +169,28 @@ final class SlowClients {
     }
 
     /**
-     * Section 1d: slow clients on blocking routes, four ways side by side: BlockingHandler on the
+     * Section 1d: slow clients on blocking routes, five ways side by side: BlockingHandler on the
      * platform workers; virtual threads set as the dispatch executor the plain way, as Spring Boot
      * does (the waits for the socket stay XNIO's temporary selectors); the library's transparent
-     * mode (dispatch=virtual, waits parked); and the library's pull pump, Streaming.send, for the
-     * same body. The virtual rows need Java 21 or later.
+     * mode (dispatch=virtual, waits parked), and the same behind WildFly's listener timeouts; and
+     * the library's pull pump, Streaming.send, for the same body. The virtual rows need Java 21 or
+     * later.
      */
     private void blockingRoutes() throws Exception {
         long body = scale.blockingBody();
         long pace = scale.blockingPace();
         Report.Section s = report.section("blocking-routes", "1d. Slow clients on blocking routes: " + Throughput.size(body)
-                        + " each at " + (pace >> 10) + " KiB/s, four ways",
+                        + " each at " + (pace >> 10) + " KiB/s, five ways",
                 "clients", "way", "finished", "time until all finish (s)", "/ping p50 (ms)", "/ping p99 (ms)",
                 "/ping max (ms)", "peak platform threads", "peak fds", "fds held (peak - before)",
                 "heap per client (KiB)", "direct per client (KiB)");
-        s.note("Four ways to serve the same body to the same slow clients (paced as in section 1): 'BlockingHandler'"
+        s.note("Five ways to serve the same body to the same slow clients (paced as in section 1): 'BlockingHandler'"
                 + " writes to exchange.getOutputStream() on the " + Scale.WORKERS + " XNIO workers; 'setDispatchExecutor"
                 + "(virtual)' runs that handler on a virtual thread per exchange, set by the outermost handler with"
                 + " exchange.setDispatchExecutor, as Spring Boot does, so its waits for the socket are XNIO's temporary"
-                + " selectors; 'transparent mode' is AsyncStreamingHandler with dispatch=virtual, whose waits park; 'pull"
+                + " selectors; 'transparent mode' is AsyncStreamingHandler with dispatch=virtual, whose waits park; the"
+                + " same behind WildFly's listener timeouts (read and write 90 s, XNIO's READ_TIMEOUT and WRITE_TIMEOUT"
+                + " on the listener, as every WildFly listener has by default), which the parked waits keep; 'pull"
                 + " pump' is Streaming.send from /bytes with the library's defaults (reads on the XNIO worker).");
         s.note("With a dispatch executor set, /ping (which dispatches) runs on a virtual thread too. Platform threads"
                 + " are ThreadMXBean's count (virtual threads are not in it), clients' and probe's included. File"
@@ -192,10 +209,11 @@ final class SlowClients {
         }
         String path = "?size=" + body;
         String[] ways = {"BlockingHandler, platform workers", "setDispatchExecutor(virtual)",
-            "transparent mode (dispatch=virtual)", "pull pump (Streaming.send)"};
+            "transparent mode (dispatch=virtual)", "pull pump (Streaming.send)",
+            "transparent mode, WildFly's listener timeouts (90 s)"};
         for (int clients : scale.blockingClients()) {
             for (int way = 0; way < ways.length; way++) {
-                boolean needsVirtual = way == 1 || way == 2;
+                boolean needsVirtual = way == 1 || way == 2 || way == 4;
                 if (needsVirtual && !VIRTUAL) {
                     s.row(clients, ways[way], skipped(), null, null, null, null, null, null, null, null, null);
                     continue;
@@ -229,8 +247,11 @@ final class SlowClients {
                 .bufferPool(new io.undertow.server.DefaultByteBufferPool(true, DemoServer.BUFFER_SIZE, 2 * clients + 1024, 0));
         if (way == 1) {
             settings.plainDispatch(StreamingOptions.virtualThreads());
-        } else if (way == 2) {
+        } else if (way == 2 || way == 4) {
             settings.options(StreamingOptions.builder().dispatch(StreamingOptions.virtualThreads()).build());
+        }
+        if (way == 4) {
+            settings.listenerTimeouts(90_000);
         }
         return settings;
     }

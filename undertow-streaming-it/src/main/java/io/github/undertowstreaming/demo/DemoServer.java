@@ -75,6 +75,10 @@ public final class DemoServer implements AutoCloseable {
         if (settings.sendBuffer > 0) {
             b.setSocketOption(Options.SEND_BUFFER, settings.sendBuffer);
         }
+        if (settings.listenerTimeout > 0) {
+            b.setSocketOption(Options.READ_TIMEOUT, settings.listenerTimeout)
+                    .setSocketOption(Options.WRITE_TIMEOUT, settings.listenerTimeout);
+        }
         if (settings.bufferPool != null) {
             b.setByteBufferPool(settings.bufferPool);
         }
@@ -191,6 +195,7 @@ public final class DemoServer implements AutoCloseable {
         private int workerThreads = 8 * ioThreads;
         private int sendBuffer;
         private int backlog = 2048;
+        private int listenerTimeout;
         private boolean asyncStreaming = true;
         private StreamingOptions options = StreamingOptions.defaults();
         private java.util.concurrent.Executor plainDispatch;
@@ -225,6 +230,15 @@ public final class DemoServer implements AutoCloseable {
 
         public Settings backlog(int backlog) {
             this.backlog = backlog;
+            return this;
+        }
+
+        /**
+         * The listener's read and write timeout ({@code Options.READ_TIMEOUT} and {@code WRITE_TIMEOUT}),
+         * in milliseconds, as WildFly sets 90,000 on every listener; 0 (the default): none.
+         */
+        public Settings listenerTimeouts(int millis) {
+            this.listenerTimeout = millis;
             return this;
         }
 

@@ -43,28 +43,48 @@ class Http2ResetsTest {
 
     @org.junit.jupiter.api.Test
     void threeThousandClientResetsDuringLibraryWritesLoseNoPooledBuffer() throws Exception {
-        resetsLoseNoBuffer("/library");
+        resetsLoseNoBuffer("/library", false);
     }
 
-    /** 3,000 streams of 8 MiB over h2c, each reset by the client after 16 to 128 KiB; asserts every buffer back. */
-    static void resetsLoseNoBuffer(String route) throws Exception {
+    /**
+     * Transparent mode: the same blocking writer as {@code /blocking}, dispatched by the library
+     * (virtual threads on Java 21+, else platform threads), whose HTTP/2 writes reach the stream
+     * channel on its IO thread. Over h2c with prior knowledge and over TLS with ALPN h2.
+     */
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(booleans = {false, true})
+    void threeThousandClientResetsDuringTransparentModeWritesLoseNoPooledBuffer(boolean tls) throws Exception {
+        resetsLoseNoBuffer("/transparent", tls);
+    }
+
+    /**
+     * 3,000 streams of 8 MiB over h2c (or TLS h2), each reset by the client after 16 to 128 KiB;
+     * asserts every buffer back.
+     */
+    static void resetsLoseNoBuffer(String route, boolean tls) throws Exception {
         CountingPool pool = new CountingPool();
         byte[] pattern = new byte[251 * 200];
         for (int i = 0; i < pattern.length; i++) {
             pattern[i] = (byte) (i % 251);
         }
+        BlockingHandler blocking = new BlockingHandler(ex -> {
+            try (OutputStream out = ex.getOutputStream()) {
+                for (int pos = 0; pos < SIZE; pos += 32 * 1024) {
+                    out.write(pattern, pos % 251, 32 * 1024);
+                }
+            }
+        });
+        java.util.concurrent.ExecutorService platform = Executors.newCachedThreadPool();
+        java.util.concurrent.Executor dispatch = Runtime.version().feature() >= 21
+                ? io.github.undertowstreaming.StreamingOptions.virtualThreads() : platform;
         try (TestServer server = TestServer.start(AsyncStreamingHandler.wrap(Handlers.path()
                 .addPrefixPath("/library", ex -> Streaming.send(ex, new SoakTest.SoakBody(0, SIZE, true, -1)))
-                .addPrefixPath("/blocking", new BlockingHandler(ex -> {
-                    try (OutputStream out = ex.getOutputStream()) {
-                        for (int pos = 0; pos < SIZE; pos += 32 * 1024) {
-                            out.write(pattern, pos % 251, 32 * 1024);
-                        }
-                    }
-                }))), b -> b.setByteBufferPool(pool).setWorkerThreads(8))) {
+                .addPrefixPath("/blocking", blocking)
+                .addPrefixPath("/transparent", AsyncStreamingHandler.wrap(io.github.undertowstreaming.StreamingOptions
+                        .builder().dispatch(dispatch).build(), blocking))), b -> b.setByteBufferPool(pool).setWorkerThreads(8))) {
             int done = 0;
             while (done < 3000) {
-                try (H2c c = H2c.connect(server.httpPort(), true)) {
+                try (H2c c = tls ? H2c.connectTls(server.httpsPort(), true, 0) : H2c.connect(server.httpPort(), true)) {
                     for (int s = 1; s < 400 && done < 3000; s += 2, done++) {
                         c.request(s, "GET", route);
                         long got = 0;
@@ -79,8 +99,11 @@ class Http2ResetsTest {
                 }
             }
             Waits.poll(() -> pool.outstanding() == 0, Duration.ofSeconds(3));
-            assertEquals(0, pool.outstanding(), () -> route + ": pooled buffers lost after 3,000 client resets; taken at:\n"
+            assertEquals(0, pool.outstanding(), () -> route + (tls ? " over TLS" : "")
+                    + ": pooled buffers lost after 3,000 client resets; taken at:\n"
                     + pool.describeOpen().lines().limit(10).reduce("", (a, l) -> a + "\n" + l));
+        } finally {
+            platform.shutdownNow();
         }
     }
 }

@@ -58,7 +58,7 @@ class KnownProblemsReproTest {
      */
     @org.junit.jupiter.api.Test
     void clientResetsDuringBlockingHandlerWorkerWritesLoseNoPooledBuffer() throws Exception {
-        Http2ResetsTest.resetsLoseNoBuffer("/blocking");
+        Http2ResetsTest.resetsLoseNoBuffer("/blocking", false);
     }
 
     /**

@@ -2,11 +2,6 @@ package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.xnio.IoUtils;
 import org.xnio.conduits.AbstractStreamSinkConduit;
@@ -123,36 +118,11 @@ public final class FailedWriterAbort {
          * for writes; see ExchangeSink).
          */
         private void resetStreamOnIoThread() throws IOException {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Runnable reset = () -> {
-                try {
-                    next.truncateWrites();
-                    Connectors.terminateResponse(exchange);
-                    done.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            };
-            if (exchange.isInIoThread()) {
-                reset.run();
-            } else {
-                try {
-                    exchange.getIoThread().execute(reset);
-                } catch (RejectedExecutionException e) {
-                    IoUtils.safeClose(exchange.getConnection()); // the server stops: the connection goes
-                    return;
-                }
-            }
-            try {
-                done.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                IoUtils.safeClose(exchange.getConnection()); // resets this stream (Http2ServerConnection.close)
-            } catch (TimeoutException e) {
-                IoUtils.safeClose(exchange.getConnection());
-            }
+            OnIoThread.call(exchange.getIoThread(), () -> {
+                next.truncateWrites();
+                Connectors.terminateResponse(exchange);
+                return null;
+            });
         }
 
         private static int discard(ByteBuffer src) {

@@ -82,6 +82,10 @@ public interface Log extends BasicLogger {
     void leftAlone(String handler, String contextPath, String executor);
 
     @LogMessage(level = WARN)
+    @Message(id = 16, value = "%s dispatches exchanges whose blocking reads and writes over %s wait for the client as Undertow does without it, in XNIO's selector per waiting thread (which pins a virtual thread's carrier on Java 21 to 23, and holds an epoll descriptor and an eventfd per waiting thread on later versions): only HTTP/1.x and HTTP/2 waits park. Logged once")
+    void waitsNotParked(String handler, String protocol);
+
+    @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);
 }

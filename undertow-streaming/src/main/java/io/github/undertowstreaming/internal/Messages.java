@@ -78,6 +78,9 @@ public interface Messages {
     @Message(id = 120, value = "max-dispatched (%d) exchanges are running on the dispatch executor and as many are waiting")
     RejectedExecutionException tooManyDispatched(int max);
 
+    @Message(id = 122, value = "The client sent no bytes of the request body for the read timeout of %d ms")
+    org.xnio.channels.ReadTimeoutException requestReadTimedOut(long millis);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

@@ -1,97 +1,231 @@
 package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.Channel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import org.xnio.ChannelListener;
+import org.xnio.XnioIoThread;
 
 /**
- * A blocking wait for an HTTP/1.x connection to become writable (or readable) that parks the
- * waiting thread instead of selecting: for transparent mode, where existing blocking code runs
- * on the dispatch executor (virtual threads, typically) and waits in {@code awaitWritable()}.
+ * A blocking wait for one direction of one exchange (its response becoming writable, or its
+ * request readable) that parks the waiting thread instead of selecting or waiting on a monitor:
+ * transparent mode, where existing blocking code runs on the dispatch executor (virtual threads,
+ * typically) and waits in {@code awaitWritable()} or {@code awaitReadable()}.
  *
- * <p>XNIO's own wait ({@code SelectorUtils.await}) opens a temporary {@code Selector} per waiting
- * thread: on JDK 21 it pins a virtual thread's carrier, on JDK 24+ it parks but keeps an epoll fd
- * and an eventfd per waiting thread until finalization. This wait instead sets, for the time of
- * the wait, a listener on the connection's channel (the one that XNIO's socket conduit calls on
- * the IO thread when the socket is ready), resumes the channel, and parks. The listener, on the
- * IO thread, suspends the channel and unparks the thread; the previous listener is put back.
- * Nothing here holds a carrier, a selector or a file descriptor while the client is slow.
+ * <p>Undertow's own waits: XNIO's {@code SelectorUtils.await} on HTTP/1.x opens a temporary
+ * {@code Selector} per waiting thread (on JDK 21 it pins a virtual thread's carrier; on JDK 24+ it
+ * keeps an epoll fd and an eventfd per waiting thread until finalization); an HTTP/2 stream's
+ * {@code AbstractFramedStreamSinkChannel.awaitWritable} and {@code AbstractFramedStreamSourceChannel
+ * .awaitReadable} are {@code synchronized} + {@code wait}, which pin the carrier on JDK 21 to 23.
+ * This wait instead sets, for its time, a listener on the exchange's channel (the one Undertow's
+ * ready handler calls on the IO thread when the socket or stream is ready), resumes the channel,
+ * and parks. The listener suspends the channel, puts the previous listener back and unparks.
  *
- * <p>The wait ends when the channel is ready, when the time given runs out, when the thread is
- * interrupted (its interrupt status kept), or when the channel is closed: a parked thread also
- * wakes every {@link #RECHECK_MS} ms to look at that, so that a connection closed under it by a
- * timeout cannot leave it parked. The caller retries its write or read either way, as after
- * XNIO's own wait, and sees the closed channel or the timeout there.
+ * <p><b>Every change of interest is made on the IO thread</b> (arm, ready, re-arm, disarm). The
+ * waiting thread only parks and posts tasks. Undertow's {@code SslConduit} and its timeout
+ * conduits change interest from the IO thread themselves: a resume from the waiting thread raced
+ * with {@code SslConduit.SslWriteReadyHandler.writeReady}, which suspends the socket's writes from
+ * a state it read before calling the listener, and the wake-up was lost for good.
+ *
+ * <p><b>Timeouts</b> ({@code timeout}: the listener's read or write timeout, combined with Undertow's
+ * idle timeout as its timeout conduits combine them): this wait owns them. Undertow's
+ * {@code WriteTimeoutStreamSinkConduit} and {@code IdleTimeoutConduit} arm a timer on the IO thread
+ * whenever writes are resumed ({@code handleResumeTimeout}), {@code ReadTimeoutStreamSourceConduit}
+ * when reads are resumed with no timer pending ({@code resumeReads} -> {@code handleReadTimeout});
+ * each disarms on suspend. Their timer closes the connection from the IO thread, and closing it
+ * runs {@code AbstractServerConnection.CloseSetter}, which ends the exchange there: the blocking
+ * exchange's output stream is closed and its pooled buffer freed while the parked writer still
+ * holds it. With XNIO's own wait no timer runs (nothing is resumed): the timeout is noticed by the
+ * writer's next {@code write}, on its own thread. So here: while the wait is pending, every
+ * {@code slice} (at most a third of the timeout) the IO thread re-arms the channel (suspend, then
+ * resume), which moves their timers on and never lets them fire; and when the wait has lasted the
+ * timeout with no readiness, it ends with {@link Outcome#TIMED_OUT}, and the caller closes the
+ * connection (HTTP/1.x, from its own thread, as {@code WriteTimeoutStreamSinkConduit.handleWriteTimeout}
+ * does) or resets the stream (HTTP/2) and throws. The timeout keeps its meaning: no progress for
+ * that long.
+ *
+ * <p><b>No lost wake-up outlives a live connection</b>: the same re-arm, every {@code slice} (one
+ * second without a timeout), restores interest that something dropped. A closed connection or
+ * stream ends the wait at the next slice.
+ *
+ * @param <C> the channel's type
  */
-final class Parking {
+final class Parking<C extends Channel> {
 
-    /** How often a parked thread checks that its channel is still open. */
-    static final long RECHECK_MS = 1000;
+    /** How often a pending wait is re-armed, without a timeout: the latest a lost wake-up is found. */
+    static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private Parking() {
+    /** How a wait ended, when it did not throw. */
+    enum Outcome {
+        /** The channel is ready, or closed: the caller retries and sees which. */
+        READY,
+        /** The time the caller gave ran out. */
+        ELAPSED,
+        /** No readiness for the listener's timeout: the caller closes the connection or stream and throws. */
+        TIMED_OUT
+    }
+
+    private final Direction<C> direction;
+    private final C channel;
+    private final XnioIoThread io;
+    /**
+     * Whether the connection is still open. Not the channel's own {@code isOpen()}: on HTTP/1.1 it
+     * is false once writes are shut down, while the last bytes still wait to be flushed. An HTTP/2
+     * stream that the client resets calls the listener itself ({@code AbstractFramedStreamSinkChannel
+     * .markBroken} and {@code close} invoke the write listener of a resumed channel).
+     */
+    private final BooleanSupplier open;
+    private final long timeout;
+    private final long slice;
+    /** The wait whose listener is set; IO thread only. */
+    private Waiter pending;
+
+    /**
+     * @param timeout the listener's timeout for this direction, in nanoseconds; 0 for none
+     */
+    Parking(Direction<C> direction, C channel, XnioIoThread io, BooleanSupplier open, long timeout) {
+        this.direction = direction;
+        this.channel = channel;
+        this.io = io;
+        this.open = open;
+        this.timeout = timeout;
+        this.slice = timeout > 0 ? Math.min(RECHECK_NANOS, Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeout / 3))
+                : RECHECK_NANOS;
+    }
+
+    /** The listener's timeout for this direction, in nanoseconds; 0 for none. */
+    long timeout() {
+        return timeout;
     }
 
     /**
-     * Waits for {@code channel} to be ready; {@code nanos} at most, or with no limit if negative, or
-     * until {@code connection} is closed. {@code direction} says writes or reads. Called on the
-     * waiting thread, never an IO thread.
+     * Waits for the channel to be ready; {@code nanos} at most, or with no limit of the caller's if
+     * negative. Called on the waiting thread, never the IO thread.
+     *
+     * @throws InterruptedIOException if the thread is interrupted (its interrupt status kept)
+     * @throws java.nio.channels.ClosedChannelException if the IO thread takes no more tasks
      */
-    static <C extends java.nio.channels.Channel> void await(Direction<C> direction, C channel,
-            java.nio.channels.Channel connection, long nanos) throws IOException {
-        Thread waiter = Thread.currentThread();
-        Ready<C> ready = new Ready<>(waiter, direction);
-        ChannelListener<? super C> previous = direction.listener(channel);
-        direction.setListener(channel, ready);
-        try {
-            direction.resume(channel);
-            long deadline = nanos < 0 ? 0 : System.nanoTime() + nanos;
-            // the connection's own state: the response conduits above it keep theirs, and a
-            // connection closed by a timeout under them still looks open from up here
-            while (!ready.done && connection.isOpen()) {
-                long slice = TimeUnit.MILLISECONDS.toNanos(RECHECK_MS);
-                if (nanos >= 0) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    slice = Math.min(slice, left);
-                }
-                LockSupport.parkNanos(ready, slice);
-                if (waiter.isInterrupted()) {
-                    break;
-                }
+    Outcome await(long nanos) throws IOException {
+        Waiter w = new Waiter(Thread.currentThread());
+        long start = System.nanoTime();
+        long limit = nanos < 0 ? Long.MAX_VALUE : nanos;
+        long expiry = timeout > 0 ? timeout : Long.MAX_VALUE;
+        OnIoThread.call(io, () -> {
+            arm(w);
+            return null;
+        });
+        long nextCheck = start + slice;
+        for (;;) {
+            if (w.ready) {
+                return Outcome.READY;
             }
-        } finally {
-            if (!ready.done) {
-                direction.suspend(channel);
+            if (Thread.currentThread().isInterrupted()) {
+                disarm(w);
+                throw new InterruptedIOException();
             }
-            direction.setListener(channel, previous);
+            long now = System.nanoTime();
+            long elapsed = now - start;
+            if (elapsed >= expiry && expiry <= limit) {
+                disarm(w);
+                return w.ready ? Outcome.READY : Outcome.TIMED_OUT;
+            }
+            if (elapsed >= limit) {
+                disarm(w);
+                return w.ready ? Outcome.READY : Outcome.ELAPSED;
+            }
+            if (now - nextCheck >= 0) {
+                if (!open.getAsBoolean()) {
+                    disarm(w);
+                    return Outcome.READY; // the caller's retry sees the closed channel
+                }
+                if (!OnIoThread.execute(io, () -> rearm(w))) {
+                    disarm(w);
+                    return Outcome.READY;
+                }
+                nextCheck = now + slice;
+            }
+            long until = Math.min(nextCheck - now, Math.min(expiry, limit) - elapsed);
+            LockSupport.parkNanos(this, Math.max(until, 1));
         }
     }
 
-    /** The listener for the time of one wait: on the IO thread, suspends and unparks. */
-    private static final class Ready<C extends java.nio.channels.Channel> implements ChannelListener<C> {
-        private final Thread waiter;
-        private final Direction<C> direction;
-        volatile boolean done;
+    /** On the IO thread: listens for the channel's readiness and resumes it. */
+    private void arm(Waiter w) {
+        if (!open.getAsBoolean()) {
+            w.wake(); // the caller's retry sees it closed
+            return;
+        }
+        w.previous = direction.listener(channel);
+        direction.setListener(channel, w);
+        pending = w;
+        direction.resume(channel);
+    }
 
-        Ready(Thread waiter, Direction<C> direction) {
-            this.waiter = waiter;
-            this.direction = direction;
+    /**
+     * On the IO thread, every slice while {@code w} is pending: suspend and resume again. Restores
+     * interest that something dropped (a lost wake-up) and moves the timeout conduits' timers on.
+     */
+    private void rearm(Waiter w) {
+        if (pending == w) {
+            direction.suspend(channel);
+            direction.resume(channel);
+        }
+    }
+
+    /** On the IO thread: the wait is over; suspends and puts the previous listener back. */
+    private void release(Waiter w) {
+        pending = null;
+        direction.suspend(channel);
+        if (direction.listener(channel) == w) {
+            direction.setListener(channel, w.previous);
+        }
+    }
+
+    /**
+     * Ends {@code w} without readiness, on the IO thread, and waits for it: when this returns, the
+     * channel's interest and listener are as they were, so that the caller may go on, and the
+     * exchange end, without a late change of interest reaching the connection's next exchange.
+     */
+    private void disarm(Waiter w) throws IOException {
+        OnIoThread.call(io, () -> {
+            if (pending == w) {
+                release(w);
+            }
+            return null;
+        });
+    }
+
+    /** One wait: its listener, called on the IO thread when the channel is ready. */
+    private final class Waiter implements ChannelListener<C> {
+        private final Thread thread;
+        /** The listener the wait replaced; IO thread only. */
+        ChannelListener<? super C> previous;
+        volatile boolean ready;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
         }
 
         @Override
-        public void handleEvent(C channel) {
-            direction.suspend(channel);
-            done = true;
-            LockSupport.unpark(waiter);
+        public void handleEvent(C c) {
+            if (pending == this) {
+                release(this);
+            }
+            wake();
+        }
+
+        void wake() {
+            ready = true;
+            LockSupport.unpark(thread);
         }
     }
 
     /** Writes or reads of a channel, so that one wait serves both directions. */
-    interface Direction<C extends java.nio.channels.Channel> {
+    interface Direction<C extends Channel> {
         ChannelListener<? super C> listener(C channel);
 
         void setListener(C channel, ChannelListener<? super C> listener);

@@ -149,6 +149,7 @@ public final class Curl {
         private final Path out;
         private final Path err;
         private final List<String> cmd;
+        private boolean paused;
 
         Running(Process process, long startedNanos, Path dir, Path body, Path head, Path out, Path err,
                 List<String> cmd) {
@@ -166,8 +167,42 @@ public final class Curl {
             return process;
         }
 
+        /**
+         * Stops curl (SIGSTOP, by its PID): a client that stops reading and sending but keeps its
+         * connection open. {@link #resume} lets it go on; {@link #await} and {@link #kill} resume it first.
+         */
+        public void pause() throws IOException, InterruptedException {
+            signal("-STOP");
+            paused = true;
+        }
+
+        /** Lets a {@linkplain #pause paused} curl go on (SIGCONT). */
+        public void resume() throws IOException, InterruptedException {
+            if (paused) {
+                paused = false;
+                signal("-CONT");
+            }
+        }
+
+        private void signal(String signal) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                fail("kill " + signal + " " + process.pid() + " failed");
+            }
+        }
+
+        /** How many body bytes curl has written so far (0 with {@code discardBody}). */
+        public long bodyBytesSoFar() throws IOException {
+            return Files.exists(body) ? Files.size(body) : 0;
+        }
+
         /** Kills curl now (SIGKILL), as a client that crashed; returns when it is gone. */
         public void kill() throws InterruptedException {
+            try {
+                resume();
+            } catch (IOException e) {
+                // killed anyway
+            }
             process.destroyForcibly();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 fail("curl did not die within 5 s of SIGKILL");
@@ -176,6 +211,7 @@ public final class Curl {
 
         /** Waits for curl's end, at most its max-time plus a grace; kills it and fails after that. */
         public Result await() throws IOException, InterruptedException {
+            resume();
             try {
                 Duration deadline = maxTime.plus(GRACE);
                 if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {

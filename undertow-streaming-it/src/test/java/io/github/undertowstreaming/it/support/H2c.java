@@ -88,7 +88,10 @@ public final class H2c implements AutoCloseable {
     public static H2c connect(int port, boolean bigWindow) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        H2c c = new H2c(s);
+        return start(new H2c(s), bigWindow);
+    }
+
+    private static H2c start(H2c c, boolean bigWindow) throws IOException {
         c.out.write(PREFACE);
         if (bigWindow) {
             byte[] initialWindow = {0, 4, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
@@ -100,6 +103,32 @@ public final class H2c implements AutoCloseable {
         return c;
     }
 
+    /**
+     * As {@link #connect}, over TLS with ALPN h2 (trusting the test server's certificate), with
+     * {@code receiveBuffer} bytes of socket buffer if positive.
+     */
+    public static H2c connectTls(int port, boolean bigWindow, int receiveBuffer) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
+        if (receiveBuffer > 0) {
+            s.setReceiveBufferSize(receiveBuffer);
+        }
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+        p.setApplicationProtocols(new String[] {"h2"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        if (!"h2".equals(s.getApplicationProtocol())) {
+            s.close();
+            throw new IOException("ALPN chose '" + s.getApplicationProtocol() + "', not h2");
+        }
+        return start(new H2c(s), bigWindow);
+    }
+
+    /** Gives the server {@code increment} more bytes of window on {@code stream} (0: the connection). */
+    public void windowUpdate(int stream, int increment) throws IOException {
+        frame(WINDOW_UPDATE, 0, stream, int32(increment));
+    }
+
     /** Sends a request without a body on {@code stream}. */
     public void request(int stream, String method, String path) throws IOException {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
@@ -108,7 +137,7 @@ public final class H2c implements AutoCloseable {
         } else {
             literal(block, 2, method); // literal value, name :method
         }
-        block.write(0x86); // :scheme http
+        block.write(socket instanceof javax.net.ssl.SSLSocket ? 0x87 : 0x86); // :scheme https or http
         literal(block, 4, path); // :path
         literal(block, 1, "127.0.0.1:" + socket.getPort()); // :authority
         frame(HEADERS, END_HEADERS | END_STREAM, stream, block.toByteArray());

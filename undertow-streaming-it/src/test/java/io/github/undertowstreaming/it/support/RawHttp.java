@@ -40,6 +40,24 @@ public final class RawHttp implements AutoCloseable {
         return new RawHttp(s);
     }
 
+    /**
+     * Connects to 127.0.0.1:port over TLS (HTTP/1.1, trusting the test server's certificate), with
+     * {@code receiveBuffer} bytes of socket buffer if positive; the handshake is done on return.
+     */
+    public static RawHttp connectTls(int port, int receiveBuffer) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
+        if (receiveBuffer > 0) {
+            s.setReceiveBufferSize(receiveBuffer);
+        }
+        s.setSoTimeout(30_000);
+        s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return new RawHttp(s);
+    }
+
     /** Sends {@code GET path} with the extra header lines given, and reads the response head. */
     public RawHttp get(String path, String... headerLines) throws IOException {
         return request("GET", path, headerLines);

@@ -19,17 +19,28 @@ public final class SlowReader implements Callable<String> {
     private final String path;
     private final long bytesPerSecond;
     private final CountDownLatch started;
+    private final boolean tls;
 
     public SlowReader(int port, String path, long bytesPerSecond, CountDownLatch started) {
+        this(port, path, bytesPerSecond, started, false);
+    }
+
+    private SlowReader(int port, String path, long bytesPerSecond, CountDownLatch started, boolean tls) {
         this.port = port;
         this.path = path;
         this.bytesPerSecond = bytesPerSecond;
         this.started = started;
+        this.tls = tls;
+    }
+
+    /** The same over TLS (HTTP/1.1), {@code port} being an HTTPS listener's. */
+    public static SlowReader overTls(int port, String path, long bytesPerSecond, CountDownLatch started) {
+        return new SlowReader(port, path, bytesPerSecond, started, true);
     }
 
     @Override
     public String call() throws Exception {
-        try (RawHttp client = RawHttp.connect(port, 8 * 1024)) {
+        try (RawHttp client = tls ? RawHttp.connectTls(port, 8 * 1024) : RawHttp.connect(port, 8 * 1024)) {
             client.get(path);
             if (client.status() != 200) {
                 throw new IllegalStateException("status " + client.status());

@@ -65,6 +65,10 @@ public final class TestServer implements AutoCloseable {
         return httpPort;
     }
 
+    public int httpsPort() {
+        return httpsPort;
+    }
+
     public URI http(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
     }

@@ -36,4 +36,40 @@ public final class ThreadDumps {
         }
         return waiting;
     }
+
+    /**
+     * A thread dump of this JVM with its virtual threads, as {@code jcmd PID Thread.dump_to_file}
+     * writes it (plain text): {@code HotSpotDiagnosticMXBean.dumpThreads}, Java 21 and later,
+     * reached by reflection so that this compiles for Java 17.
+     */
+    public static String dumpToFile() {
+        try {
+            Class<?> beanType = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Object bean = ManagementFactory.getPlatformMXBean((Class) beanType);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Class<Enum> format = (Class<Enum>) Class.forName("com.sun.management.HotSpotDiagnosticMXBean$ThreadDumpFormat");
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("thread-dump");
+            java.nio.file.Path file = dir.resolve("threads.txt"); // must not exist yet
+            beanType.getMethod("dumpThreads", String.class, format).invoke(bean, file.toString(),
+                    Enum.valueOf(format, "TEXT_PLAIN"));
+            String dump = java.nio.file.Files.readString(file);
+            java.nio.file.Files.delete(file);
+            java.nio.file.Files.delete(dir);
+            return dump;
+        } catch (ReflectiveOperationException | java.io.IOException e) {
+            throw new IllegalStateException("no thread dump on Java " + Runtime.version().feature(), e);
+        }
+    }
+
+    /** The threads of a {@link #dumpToFile} dump (name line and stack) that contain {@code text}. */
+    public static List<String> threadsWith(String dump, String text) {
+        List<String> threads = new ArrayList<>();
+        for (String block : dump.split("\\R\\s*\\R")) {
+            if (block.stripLeading().startsWith("#") && block.contains(text)) {
+                threads.add(block.strip());
+            }
+        }
+        return threads;
+    }
 }

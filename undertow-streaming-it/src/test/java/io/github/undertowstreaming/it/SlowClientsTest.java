@@ -53,7 +53,7 @@ class SlowClientsTest {
     }
 
     @Test
-    void thirtyTwoSlowClientsAllFinishWhileAWorkerRouteAnswersWithinOneSecond() throws Exception {
+    void thirtyTwoSlowClientsAllFinishWhileAWorkerRouteAnswers() throws Exception {
         try (SlowLoad load = SlowLoad.start(server.httpPort(), "/bytes?size=" + SIZE, 32, PACE, server.http("/ping"), "pong")) {
             load.assertAnswersWhileInFlight(server.http("/ping"), "pong", 5, () -> {
                 List<String> blocked = ThreadDumps.workersWaitingOnASocketWrite(server.undertow());

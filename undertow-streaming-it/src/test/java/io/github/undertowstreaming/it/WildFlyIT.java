@@ -44,7 +44,7 @@ class WildFlyIT {
     @CsvSource(delimiter = '|', value = {
         "custom     | chunk-size=32768, read-ahead=1",
         "expression | chunk-size=65536, read-ahead=0"})
-    void thirtyTwoSlowDownloadsFinishWhileAServletAnswersWithinOneSecond(String filter, String options) throws Exception {
+    void thirtyTwoSlowDownloadsFinishWhileAServletAnswers(String filter, String options) throws Exception {
         String download = "/streaming-app/" + filter + "/download?size=" + SIZE;
         HttpResponse<String> probe = HTTP.send(HttpRequest.newBuilder(uri("/streaming-app/" + filter + "/download?size=10")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -70,11 +70,20 @@ class WildFlyWithoutVirtualThreadsIT {
                             || Files.exists(deployments.resolve(d + ".deployed"))),
                     Duration.ofSeconds(120), () -> "the deployment scanner did not finish with " + DEPLOYMENTS + " on Java "
                             + Runtime.version().feature() + "; see " + base.resolve("console.log"));
-            WildFlyManagement.Answer state = management.execute("{\"operation\":\"read-attribute\",\"name\":\"server-state\"}");
+            // the markers are written while the server boots: then its state, once it has booted
+            WildFlyManagement.Answer[] state = {null};
+            Waits.await(() -> {
+                try {
+                    state[0] = management.execute("{\"operation\":\"read-attribute\",\"name\":\"server-state\"}");
+                    return state[0].succeeded() && !"starting".equals(state[0].string("result"));
+                } catch (IOException e) {
+                    return false; // not listening yet
+                }
+            }, Duration.ofSeconds(60), Duration.ofMillis(50), () -> "the server did not finish booting: " + state[0]);
             System.out.printf("WildFly on Java %s, dispatch=virtual in the subsystem: server-state %s after %d ms; %s.failed: %s%n",
-                    Runtime.version(), state.string("result"), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    Runtime.version(), state[0].string("result"), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                     DEPLOYMENTS.get(1), Files.readString(deployments.resolve(DEPLOYMENTS.get(1) + ".failed")).strip());
-            assertEquals("running", state.string("result"), "the subsystem does not fail the boot: " + state);
+            assertEquals("running", state[0].string("result"), "the subsystem does not fail the boot: " + state[0]);
             for (String d : DEPLOYMENTS) {
                 assertFalse(Files.exists(deployments.resolve(d + ".deployed")), d + " was deployed on Java " + Runtime.version().feature());
                 // the failure description, a DMR string (its quotes escaped): UTSTREAM0201 naming the deployment, then the library's message

@@ -127,10 +127,20 @@ public final class WildFly {
         }
     }
 
-    /** The port a socket binding of the server is bound to, e.g. {@code http-write-timeout} (the offset applied). */
+    /** The port a socket binding of the server is bound to, e.g. {@code http-short-write-timeout} (the offset applied). */
     public static int boundPort(String socketBinding) {
         return Integer.parseInt(result("{\"operation\":\"read-attribute\",\"address\":[{\"socket-binding-group\":\"standard-sockets\"},"
                 + "{\"socket-binding\":\"" + socketBinding + "\"}],\"name\":\"bound-port\"}", RESULT));
+    }
+
+    /**
+     * An attribute of one of the default server's HTTP listeners, with its default if it is not
+     * set, e.g. {@code listenerAttribute("default", "write-timeout")}: 90000 unless configured.
+     */
+    public static long listenerAttribute(String listener, String attribute) {
+        return Long.parseLong(result("{\"operation\":\"read-attribute\",\"address\":[{\"subsystem\":\"undertow\"},"
+                + "{\"server\":\"default-server\"},{\"http-listener\":\"" + listener + "\"}],\"name\":\"" + attribute
+                + "\",\"include-defaults\":true}", RESULT));
     }
 
     private static String platformMBean(String type, String operation, String attribute) {

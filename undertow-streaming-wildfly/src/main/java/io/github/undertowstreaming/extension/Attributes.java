@@ -41,17 +41,23 @@ final class Attributes {
     /** The option {@code name} is left out: it names one handler's JMX MBean, and here every deployment has one. */
     private static final String LEFT_OUT = "name";
 
+    /** Checked at boot, resolved when a deployment is wrapped: see {@link SubsystemOptions#streaming()}. */
+    private static final String DISPATCH = "dispatch";
+
     /**
      * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
      * {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc} gets
-     * the library's message. Declared before {@link #OPTIONS}, whose initializer uses it.
+     * the library's message. Nothing that depends on the JVM is resolved here: the JVM that runs a
+     * management operation is not always the server's (wildfly-maven-plugin's packaging scripts
+     * run in an embedded server on the build's JVM), so {@code dispatch=virtual} passes on Java 17.
+     * Declared before {@link #OPTIONS}, whose initializer uses it.
      */
     private static final ParameterValidator LIBRARY_CHECK = (name, value) -> {
         if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
             if (name.equals(PREDICATE)) {
                 predicate(value.asString());
             } else {
-                apply(StreamingOptions.builder(), name, value.asString());
+                check(name, value.asString());
             }
         }
     };
@@ -96,10 +102,14 @@ final class Attributes {
         return b.build();
     }
 
-    /** The options and the predicate that {@code model} describes, expressions resolved. */
+    /**
+     * The options and the predicate that {@code model} describes, expressions resolved, every value
+     * checked; {@code dispatch} is checked, and resolved only when a deployment is wrapped.
+     */
     static SubsystemOptions options(OperationContext context, ModelNode model) throws OperationFailedException {
         StreamingOptions.Builder b = StreamingOptions.builder();
         Predicate predicate = null;
+        String dispatch = null;
         for (AttributeDefinition a : OPTIONS) {
             ModelNode value = a.resolveModelAttribute(context, model);
             if (!value.isDefined()) {
@@ -107,12 +117,15 @@ final class Attributes {
             }
             if (a.getName().equals(PREDICATE)) {
                 predicate = predicate(value.asString());
+            } else if (a.getName().equals(DISPATCH)) {
+                check(DISPATCH, value.asString());
+                dispatch = value.asString();
             } else {
                 apply(b, a.getName(), value.asString());
             }
         }
         try {
-            return new SubsystemOptions(b.build(), predicate);
+            return new SubsystemOptions(b.build(), dispatch, predicate);
         } catch (IllegalArgumentException e) {
             throw new OperationFailedException(e.getMessage(), e);
         }
@@ -122,6 +135,15 @@ final class Attributes {
     private static void apply(StreamingOptions.Builder b, String name, String text) throws OperationFailedException {
         try {
             OptionsText.apply(b, name, text);
+        } catch (IllegalArgumentException e) {
+            throw new OperationFailedException(e.getMessage(), e);
+        }
+    }
+
+    /** The library's check, which resolves nothing that depends on the JVM; failures as in {@link #apply}. */
+    private static void check(String name, String text) throws OperationFailedException {
+        try {
+            OptionsText.check(name, text);
         } catch (IllegalArgumentException e) {
             throw new OperationFailedException(e.getMessage(), e);
         }

@@ -7,10 +7,13 @@ import java.util.function.Supplier;
 import org.jboss.as.server.deployment.AttachmentKey;
 import org.jboss.as.server.deployment.DeploymentPhaseContext;
 import org.jboss.as.server.deployment.DeploymentUnit;
+import org.jboss.as.server.deployment.DeploymentUnitProcessingException;
 import org.jboss.as.server.deployment.DeploymentUnitProcessor;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.StreamingOptions;
 import io.undertow.Handlers;
+import io.undertow.predicate.Predicate;
 import io.undertow.server.HttpHandler;
 import io.undertow.servlet.ServletExtension;
 import io.undertow.servlet.api.DeploymentInfo;
@@ -18,7 +21,7 @@ import jakarta.servlet.ServletContext;
 
 /**
  * Phase POST_MODULE (before Undertow's deployment processor in INSTALL): puts an
- * {@link AsyncStreamingHandler} with the subsystem's options in front of the web deployment,
+ * {@link AsyncStreamingHandler} with the subsystem's options in front of each web deployment,
  * outermost in its handler chain (see {@link PrivateWildFlyApi}); with a {@code predicate}, only
  * matching requests pass through it. When the deployment goes, its handlers' counts are kept.
  */
@@ -34,14 +37,28 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
         this.statistics = statistics;
     }
 
+    /**
+     * Wraps a web deployment; any other is left alone. Fails the deployment, with the library's
+     * message, when the options cannot be applied in this JVM ({@code dispatch=virtual} without
+     * virtual threads): the deployments are what would run on them.
+     */
     @Override
-    public void deploy(DeploymentPhaseContext context) {
+    public void deploy(DeploymentPhaseContext context) throws DeploymentUnitProcessingException {
         SubsystemOptions o = options.get();
         if (o == null) {
             return; // no subsystem runtime: the subsystem was not added at boot, or was removed
         }
         DeploymentUnit unit = context.getDeploymentUnit();
-        DeploymentWrapper handlers = new DeploymentWrapper(o, statistics);
+        if (!PrivateWildFlyApi.isWebDeployment(unit)) {
+            return;
+        }
+        StreamingOptions streaming;
+        try {
+            streaming = o.streaming();
+        } catch (IllegalArgumentException e) {
+            throw SubsystemMessages.MESSAGES.cannotWrap(unit.getName(), e.getMessage(), e);
+        }
+        DeploymentWrapper handlers = new DeploymentWrapper(streaming, o.predicate(), statistics);
         unit.putAttachment(HANDLERS, handlers);
         PrivateWildFlyApi.addServletExtension(unit, handlers);
     }
@@ -56,12 +73,14 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
 
     /** The servlet extension that wraps one deployment, and the handlers it made. */
     private static final class DeploymentWrapper implements ServletExtension {
-        private final SubsystemOptions options;
+        private final StreamingOptions options;
+        private final Predicate predicate;
         private final HandlerStatistics statistics;
         private final List<AsyncStreamingHandler> made = new CopyOnWriteArrayList<>();
 
-        DeploymentWrapper(SubsystemOptions options, HandlerStatistics statistics) {
+        DeploymentWrapper(StreamingOptions options, Predicate predicate, HandlerStatistics statistics) {
             this.options = options;
+            this.predicate = predicate;
             this.statistics = statistics;
         }
 
@@ -71,10 +90,10 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
         }
 
         private HttpHandler wrap(HttpHandler next) {
-            AsyncStreamingHandler handler = new AsyncStreamingHandler(next, options.streaming());
+            AsyncStreamingHandler handler = new AsyncStreamingHandler(next, options);
             made.add(handler);
             statistics.add(handler);
-            return options.predicate() == null ? handler : Handlers.predicate(options.predicate(), handler, next);
+            return predicate == null ? handler : Handlers.predicate(predicate, handler, next);
         }
 
         void retire() {

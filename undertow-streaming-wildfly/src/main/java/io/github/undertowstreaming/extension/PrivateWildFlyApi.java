@@ -1,13 +1,15 @@
 package io.github.undertowstreaming.extension;
 
 import org.jboss.as.server.deployment.DeploymentUnit;
+import org.jboss.as.web.common.WarMetaData;
 import org.wildfly.extension.undertow.deployment.UndertowAttachments;
 
 import io.undertow.servlet.ServletExtension;
 
 /**
- * The subsystem's only use of WildFly's private API: module {@code org.wildfly.extension.undertow}
- * ({@code jboss.api=private}), which may change in any WildFly release. Checked against WildFly 39.
+ * The subsystem's only use of WildFly's private API: modules {@code org.wildfly.extension.undertow}
+ * and {@code org.jboss.as.web-common} ({@code jboss.api=private}), which may change in any WildFly
+ * release. Checked against WildFly 39.
  *
  * <p>Why a servlet extension and not {@code UNDERTOW_INITIAL_HANDLER_CHAIN_WRAPPERS}: WildFly
  * hands both lists to the deployment's {@code DeploymentInfo} when it builds it
@@ -22,6 +24,15 @@ import io.undertow.servlet.ServletExtension;
 final class PrivateWildFlyApi {
 
     private PrivateWildFlyApi() {
+    }
+
+    /**
+     * Whether {@code unit} is a web deployment (a WAR, alone or in an EAR): the test that WildFly's
+     * own {@code UndertowDeploymentProcessor} makes, a {@code WarMetaData} attached while the
+     * deployment's structure was read.
+     */
+    static boolean isWebDeployment(DeploymentUnit unit) {
+        return unit.getAttachment(WarMetaData.ATTACHMENT_KEY) != null;
     }
 
     /** Runs {@code extension} for the deployment after the deployment's own servlet extensions. */

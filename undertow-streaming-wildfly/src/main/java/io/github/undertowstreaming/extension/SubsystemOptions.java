@@ -1,24 +1,38 @@
 package io.github.undertowstreaming.extension;
 
 import io.github.undertowstreaming.StreamingOptions;
+import io.github.undertowstreaming.internal.OptionsText;
 import io.undertow.predicate.Predicate;
 
 /**
  * What the subsystem's model says, checked: the options of every deployment's handler, and the
  * predicate that picks the requests it sees (null: all of them).
+ *
+ * <p>{@code dispatch} is kept as text, checked, and applied by {@link #streaming()} when a
+ * deployment is wrapped: {@code dispatch=virtual} needs virtual threads in the JVM that runs the
+ * deployments, and nowhere else (the model may have been written by a build on Java 17 for a
+ * server that runs on 25).
  */
 final class SubsystemOptions {
 
-    private final StreamingOptions streaming;
+    private final StreamingOptions withoutDispatch;
+    private final String dispatch;
     private final Predicate predicate;
 
-    SubsystemOptions(StreamingOptions streaming, Predicate predicate) {
-        this.streaming = streaming;
+    /** {@code dispatch}: checked text ({@code virtual} or {@code worker}), or null for the default. */
+    SubsystemOptions(StreamingOptions withoutDispatch, String dispatch, Predicate predicate) {
+        this.withoutDispatch = withoutDispatch;
+        this.dispatch = dispatch;
         this.predicate = predicate;
     }
 
+    /**
+     * The handler's options, {@code dispatch} resolved by the library here: an
+     * {@link IllegalArgumentException} with the library's message ({@code UTSTREAM0119}) when it
+     * is {@code virtual} and this JVM has no virtual threads.
+     */
     StreamingOptions streaming() {
-        return streaming;
+        return dispatch == null ? withoutDispatch : OptionsText.apply(withoutDispatch.toBuilder(), "dispatch", dispatch).build();
     }
 
     Predicate predicate() {

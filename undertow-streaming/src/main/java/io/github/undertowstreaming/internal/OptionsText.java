@@ -72,6 +72,22 @@ public final class OptionsText {
     }
 
     /**
+     * Checks {@code value} for parameter {@code name} as {@link #apply} would, but resolves
+     * nothing that depends on the JVM: {@code dispatch=virtual} passes on Java 17 too. For a value
+     * checked in one JVM and applied in another: the WildFly subsystem checks what a management
+     * operation writes in the JVM that runs it, which is the build's when wildfly-maven-plugin
+     * configures a server offline; {@code apply} fails later, where the handler is made. Throws
+     * {@link IllegalArgumentException} with {@code apply}'s message.
+     */
+    public static void check(String name, Object value) {
+        if (name.equals("dispatch")) {
+            dispatchWord(String.valueOf(value));
+        } else {
+            apply(StreamingOptions.builder(), name, value);
+        }
+    }
+
+    /**
      * The predicate that {@code text} describes, in Undertow's predicate language. The text is
      * kept for printing, so that printing and parsing give the same handler back.
      */
@@ -133,14 +149,16 @@ public final class OptionsText {
 
     /** {@code virtual}: one virtual thread per exchange (Java 21+); {@code worker}: Undertow's default. */
     private static java.util.concurrent.Executor dispatch(String value) {
-        switch (value.trim()) {
-            case "virtual":
-                return VirtualThreads.executor("dispatch", value);
-            case "worker":
-                return null;
-            default:
-                throw Messages.MESSAGES.badValue("dispatch", "'virtual' or 'worker'", "'" + value + "'");
+        return dispatchWord(value).equals("virtual") ? VirtualThreads.executor("dispatch", value) : null;
+    }
+
+    /** {@code virtual} or {@code worker}, trimmed; anything else is refused. */
+    private static String dispatchWord(String value) {
+        String word = value.trim();
+        if (!word.equals("virtual") && !word.equals("worker")) {
+            throw Messages.MESSAGES.badValue("dispatch", "'virtual' or 'worker'", "'" + value + "'");
         }
+        return word;
     }
 
     /** Milliseconds as text; a negative number is refused by the builder, naming the option. */

@@ -30,6 +30,20 @@ public final class Waits {
         }
     }
 
+    /**
+     * As {@link #await(BooleanSupplier, Duration, Supplier)}, polling once {@code every} so long:
+     * for a condition that costs a request to a server (a management API) each time.
+     */
+    public static void await(BooleanSupplier condition, Duration deadline, Duration every, Supplier<String> message) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - end > 0) {
+                fail(message.get() + " (waited " + deadline.toMillis() + " ms)");
+            }
+            LockSupport.parkNanos(every.toNanos());
+        }
+    }
+
     /** Polls {@code condition} until it holds or the deadline passes; returns whether it held. */
     public static boolean poll(BooleanSupplier condition, Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();

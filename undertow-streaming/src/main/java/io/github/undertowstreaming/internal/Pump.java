@@ -140,8 +140,12 @@ public final class Pump implements Runnable {
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
-    /** When the current body read began ({@code System.nanoTime()}); meaningful while {@link #readerThread} is set. */
-    private volatile long readStarted;
+    /**
+     * When the call into the body under way began ({@code System.nanoTime()}), or -1 between
+     * calls: set by the reader right before each call and cleared right after it
+     * ({@link #bodyRead}), so that the watch never times a read from the start of an earlier one.
+     */
+    private volatile long readStarted = -1;
 
     /**
      * @param chunkSize  the most bytes read into one chunk; 0 for the default number of buffers
@@ -333,8 +337,7 @@ public final class Pump implements Runnable {
             if (b.capacity() > room) {
                 b.limit(room);
             }
-            readStarted = System.nanoTime();
-            int n = body.read(b);
+            int n = bodyRead(b);
             if (first && used == 0) {
                 length = promisedLength();
             }
@@ -372,6 +375,23 @@ public final class Pump implements Runnable {
         return total;
     }
 
+    /**
+     * One call of {@code body.read}, timed for the read timeout. The reader publishes its thread
+     * ({@link #read}) before it takes buffers from the pool and asks for the promised length; a
+     * stamp taken only at the publication would have the watch count that as read time, and a
+     * stamp left from the call before (the previous part of a chunk, or the read before the
+     * reader waited for room in the ring) had it fail a read that had just begun. So the stamp
+     * covers exactly the call: the watch sees either the start of the call under way or -1.
+     */
+    private int bodyRead(ByteBuffer dst) throws IOException {
+        readStarted = System.nanoTime();
+        try {
+            return body.read(dst);
+        } finally {
+            readStarted = -1;
+        }
+    }
+
     /** The promised last byte was read: the next read must return -1, before that byte is sent. */
     private void confirmEnd(ByteBuffer b) throws IOException {
         ByteBuffer room = b;
@@ -382,7 +402,7 @@ public final class Pump implements Runnable {
             room = probe.clear();
         }
         int position = room.position();
-        int n = body.read(room);
+        int n = bodyRead(room);
         room.position(position);
         if (n > 0) {
             throw Messages.MESSAGES.longerThanLength(body, read + n, length);
@@ -599,7 +619,11 @@ public final class Pump implements Runnable {
         return readerThread != null && state != State.FAILED && state != State.DONE && check.getAsBoolean();
     }
 
-    /** When the body read under way began ({@code System.nanoTime()}), or -1 if none is. */
+    /**
+     * When the call into {@code body.read} under way began ({@code System.nanoTime()}), or -1 if
+     * none is: the reader's thread is published, and the stamp is that of the call under way, never
+     * one left from an earlier call ({@link #bodyRead}).
+     */
     synchronized long readingSince() {
         return readerThread != null && state != State.FAILED && state != State.DONE ? readStarted : -1;
     }

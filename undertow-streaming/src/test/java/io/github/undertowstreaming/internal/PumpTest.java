@@ -255,6 +255,35 @@ class PumpTest {
         assertEquals(1 + 100, submissions.get(), "the start, then one turn per 10 chunks");
     }
 
+    /**
+     * The read timeout measures a call into the body from its own start: while the reader is
+     * between calls (its thread published for a failure to interrupt), the watch must never see
+     * the start of the call before. The reader is held between them at the one call into a
+     * collaborator there, the sink's allocate of the ring's second buffer, on the second read.
+     */
+    @Test
+    void aReadIsTimedFromItsOwnStartNotFromTheReadBeforeIt() throws Exception {
+        CountingBody body = new CountingBody(10, BUFFER);
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        sink.holdAllocation = 2;
+        Pump pump = new Pump(body, sink, workers, BUFFER, 1, 1 << 20); // one buffer a chunk, two chunks
+        sink.pump = pump;
+        pump.start();
+
+        assertTrue(sink.allocationHeld.await(10, TimeUnit.SECONDS), "the second read never took its buffer");
+        long since;
+        try {
+            since = pump.readingSince();
+        } finally {
+            sink.allocationRelease.countDown();
+        }
+        long firstReturned = body.lastReturned;
+        assertTrue(since == -1 || since - firstReturned >= 0, () -> "the watch times the read under way from "
+                + (firstReturned - since) + " ns before the read before it returned");
+        assertNull(sink.done.get(10, TimeUnit.SECONDS));
+        assertEquals(10L * BUFFER, sink.received.get());
+    }
+
     private static void awaitZero(AtomicInteger value, String message) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (value.get() != 0) {
@@ -278,6 +307,8 @@ class PumpTest {
         final CountDownLatch closed = new CountDownLatch(1);
         volatile int failAt = -1;
         volatile long length = -1;
+        /** When the last read returned ({@code System.nanoTime()}). */
+        volatile long lastReturned;
         private long offset;
 
         CountingBody(int chunks, int size) {
@@ -312,6 +343,7 @@ class PumpTest {
             for (int i = 0; i < n; i++) {
                 dst.put((byte) (offset++ % 251));
             }
+            lastReturned = System.nanoTime();
             return n;
         }
 
@@ -351,6 +383,11 @@ class PumpTest {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final CompletableFuture<Throwable> failed = new CompletableFuture<>();
         final CountDownLatch stalled = new CountDownLatch(1);
+        /** The allocation (1 for the first) that waits for {@link #allocationRelease}; 0 for none. */
+        volatile int holdAllocation;
+        final CountDownLatch allocationHeld = new CountDownLatch(1);
+        final CountDownLatch allocationRelease = new CountDownLatch(1);
+        final AtomicInteger allocations = new AtomicInteger();
         volatile long failAfter = Long.MAX_VALUE;
         volatile long stallAfter = Long.MAX_VALUE;
         volatile Pump pump;
@@ -368,6 +405,15 @@ class PumpTest {
 
         @Override
         public PooledByteBuffer allocate() {
+            if (allocations.incrementAndGet() == holdAllocation) {
+                allocationHeld.countDown();
+                try {
+                    assertTrue(allocationRelease.await(10, TimeUnit.SECONDS), "the allocation was never released");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
             PooledByteBuffer delegate = pool.allocate();
             maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
             return new PooledByteBuffer() {

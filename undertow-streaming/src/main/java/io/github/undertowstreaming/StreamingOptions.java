@@ -332,8 +332,10 @@ public final class StreamingOptions {
         }
 
         /**
-         * The longest a client may take no bytes while the pump waits for its socket, from 1 ms
-         * to {@link #MAX_TIMEOUT}; {@link Duration#ZERO} (the default) for no limit. A client that
+         * The longest a client may take no bytes while the pump waits for its socket (the final
+         * flush that ends the response included: a stream counts as finished only once that flush
+         * is done), from 1 ms to {@link #MAX_TIMEOUT}; {@link Duration#ZERO} (the default) for no
+         * limit. A client that
          * takes longer is dropped as gone (the connection closed, or the HTTP/2 stream reset), its
          * body closed and its buffers returned. Checked as the read timeout is.
          */

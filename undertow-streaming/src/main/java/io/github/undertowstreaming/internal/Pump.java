@@ -743,6 +743,11 @@ public final class Pump implements Runnable {
         }
     }
 
+    /** Runs a turn of the reader on the stream's executor: for the {@link ReadGate}, which holds none. */
+    void submit() {
+        executor.execute(this);
+    }
+
     /**
      * The executor refused the reader's task (directly, or when the {@link ReadGate} started a
      * waiting turn): the caller held the reader role and gives it up here.

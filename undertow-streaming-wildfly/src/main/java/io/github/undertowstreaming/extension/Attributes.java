@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jboss.as.controller.AttributeDefinition;
-import org.jboss.as.controller.OperationContext;
+import org.jboss.as.controller.ExpressionResolver;
 import org.jboss.as.controller.OperationFailedException;
 import org.jboss.as.controller.SimpleAttributeDefinitionBuilder;
 import org.jboss.as.controller.client.helpers.MeasurementUnit;
@@ -96,12 +96,17 @@ final class Attributes {
         return b.build();
     }
 
-    /** The options and the predicate that {@code model} describes, expressions resolved. */
-    static SubsystemOptions options(OperationContext context, ModelNode model) throws OperationFailedException {
+    /**
+     * The options and the predicate that {@code model} describes, expressions resolved by
+     * {@code resolver} (the operation's context). All attributes go into one builder before it is
+     * built, so the library's checks of options that only work together ({@code max-dispatched}
+     * needs {@code dispatch}) see the whole model, whatever order the attributes were written in.
+     */
+    static SubsystemOptions options(ExpressionResolver resolver, ModelNode model) throws OperationFailedException {
         StreamingOptions.Builder b = StreamingOptions.builder();
         Predicate predicate = null;
         for (AttributeDefinition a : OPTIONS) {
-            ModelNode value = a.resolveModelAttribute(context, model);
+            ModelNode value = a.resolveModelAttribute(resolver, model);
             if (!value.isDefined()) {
                 continue;
             }

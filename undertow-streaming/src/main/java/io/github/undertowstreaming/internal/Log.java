@@ -81,6 +81,10 @@ public interface Log extends BasicLogger {
     @Message(id = 15, value = "%s left the exchanges of %s alone: the application dispatches them to an executor of its own (%s), which keeps them, so the dispatch option does not apply to them (their blocking waits for the socket still park). Logged once per context path")
     void leftAlone(String handler, String contextPath, String executor);
 
+    @LogMessage(level = DEBUG)
+    @Message(id = 16, value = "The dispatch executor refused the exchange %s, which waited under max-dispatched; responding 503 with Retry-After: 1")
+    void dispatchRefused(@Cause Throwable cause, String request);
+
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);

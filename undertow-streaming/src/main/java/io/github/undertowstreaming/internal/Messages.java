@@ -78,6 +78,9 @@ public interface Messages {
     @Message(id = 120, value = "max-dispatched (%d) exchanges are running on the dispatch executor and as many are waiting")
     RejectedExecutionException tooManyDispatched(int max);
 
+    @Message(id = 121, value = "max-dispatched=%d needs dispatch: it bounds the exchanges dispatched to the dispatch executor, and without dispatch (or with dispatch=worker) there are none; set dispatch (virtual, or an executor), or remove max-dispatched")
+    IllegalArgumentException maxDispatchedWithoutDispatch(int maxDispatched);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

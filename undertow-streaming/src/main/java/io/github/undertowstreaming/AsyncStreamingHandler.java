@@ -38,18 +38,31 @@ import io.undertow.util.AttachmentKey;
  *
  * <p>{@code handleRequest} runs wherever the chain runs (normally the IO thread) and never
  * blocks. The String setters exist for WildFly's {@code custom-filter}, which calls them once,
- * right after the constructor and before the first request; they check their value as the
- * builder does.
+ * right after the constructor and before the first request, one parameter at a time in the order
+ * they were configured; each checks its value at once, as the builder does. Options that only
+ * work together ({@code maxDispatched} needs {@code dispatch}) are checked once they are all set,
+ * whatever the order: when the options are first built, on the first of {@code handleRequest},
+ * {@link #getOptions} and {@link #toString} after the setters. A handler whose parameters do not
+ * go together then fails every request with the same {@code IllegalArgumentException} (Undertow
+ * answers {@code 500} and logs it), which names both parameters.
  */
 public final class AsyncStreamingHandler implements HttpHandler {
 
     static final AttachmentKey<AsyncStreamingHandler> HANDLER = AttachmentKey.create(AsyncStreamingHandler.class);
 
     private final HttpHandler next;
-    /** Final but for the custom-filter setters, which run before the first request. */
+    /**
+     * The options in force; null while custom-filter setters have changed them since they were last
+     * built (then {@link #pending} holds them, and the next use builds them). Final but for those
+     * setters, which run before the first request.
+     */
     private volatile StreamingOptions options;
+    /** What the custom-filter setters set, each value checked, not built yet; null if nothing is. Guarded by this. */
+    private StreamingOptions.Builder pending;
+    /** The name the statistics are registered under over JMX, or null. Guarded by this. */
+    private String registeredName;
     private final Statistics statistics = new Statistics();
-    /** {@code max-dispatched}, or null without a limit; made again when a setter changes the options. */
+    /** {@code max-dispatched}, or null without a limit; made with the options, before they are published. */
     private volatile DispatchGate dispatchGate;
     /** Whether the server's buffer pool was checked for per-thread caches (transparent mode). */
     private volatile boolean poolChecked;
@@ -65,11 +78,13 @@ public final class AsyncStreamingHandler implements HttpHandler {
 
     public AsyncStreamingHandler(HttpHandler next, StreamingOptions options) {
         this.next = Messages.MESSAGES.checkNotNull("next", next);
-        this.options = Messages.MESSAGES.checkNotNull("options", options);
+        Messages.MESSAGES.checkNotNull("options", options);
         if (options.name() != null) {
             Jmx.register(options.name(), statistics);
+            registeredName = options.name();
         }
         this.dispatchGate = gate(options);
+        this.options = options;
     }
 
     private static DispatchGate gate(StreamingOptions o) {
@@ -88,7 +103,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        StreamingOptions o = options;
+        StreamingOptions o = options();
         if (o.skip().resolve(exchange)) {
             next.handleRequest(exchange);
             return;
@@ -120,8 +135,35 @@ public final class AsyncStreamingHandler implements HttpHandler {
         return next;
     }
 
+    /**
+     * The options in force.
+     *
+     * @throws IllegalArgumentException if the custom-filter setters set options that do not go
+     *     together (see the class comment)
+     */
     public StreamingOptions getOptions() {
-        return options;
+        return options();
+    }
+
+    private StreamingOptions options() {
+        StreamingOptions o = options;
+        return o != null ? o : build();
+    }
+
+    /** Builds what the setters set: the cross-checks of {@link StreamingOptions.Builder#build} run here. */
+    private synchronized StreamingOptions build() {
+        StreamingOptions o = options;
+        if (o == null) {
+            o = pending.build(); // throws, naming both options, for options that do not go together
+            pending = null;
+            if (o.name() != null && !o.name().equals(registeredName)) {
+                Jmx.register(o.name(), statistics);
+                registeredName = o.name();
+            }
+            dispatchGate = gate(o);
+            options = o;
+        }
+        return o;
     }
 
     /**
@@ -187,24 +229,36 @@ public final class AsyncStreamingHandler implements HttpHandler {
         set("name", name);
     }
 
-    private void set(String name, String value) {
-        options = OptionsText.apply(options.toBuilder(), name, value).build();
-        dispatchGate = gate(options);
-        if (name.equals("name")) {
-            Jmx.register(options.name(), statistics);
-        }
+    /**
+     * Applies one custom-filter parameter: its value is checked at once (a refused one changes
+     * nothing); the options are built, and checked as a whole, on their next use.
+     */
+    private synchronized void set(String name, String value) {
+        StreamingOptions.Builder b = pending != null ? pending : options.toBuilder();
+        OptionsText.apply(b, name, value);
+        pending = b;
+        options = null;
     }
 
-    /** The handler in the predicate language: parsing this text gives the same handler back. */
+    /**
+     * The handler in the predicate language: parsing this text gives the same handler back. For
+     * custom-filter parameters that do not go together, the message that says why instead.
+     */
     @Override
     public String toString() {
-        return OptionsText.format(options);
+        try {
+            return OptionsText.format(options());
+        } catch (IllegalArgumentException e) {
+            return OptionsText.NAME + " (" + e.getMessage() + ")";
+        }
     }
 
     /**
      * {@code async-streaming}, for Undertow's predicate language: parameters {@code skip}
-     * (predicate text, also the default parameter), {@code chunk-size}, {@code read-ahead} and
-     * {@code read-budget}. A bad value fails when the text is parsed, naming the parameter.
+     * (predicate text, also the default parameter), {@code chunk-size}, {@code read-ahead},
+     * {@code read-budget} and the others of {@link OptionsText#PARAMETERS}. A bad value fails when
+     * the text is parsed, naming the parameter; so do parameters that only work together set
+     * apart ({@code max-dispatched} without {@code dispatch}), naming both.
      */
     public static final class Builder implements HandlerBuilder {
 

@@ -81,7 +81,8 @@ public interface StreamingBody extends Closeable {
      * on a thread of the library's own, never an IO thread, and possibly at the same time as
      * {@code read}; {@code close} still follows, on the executor. By default it does nothing. The
      * bodies made by the factories here close their source if it is open, so that an
-     * {@code InputStream} or channel over a socket ends its read.
+     * {@code InputStream} or channel over a socket ends its read; their {@code close} then does
+     * not close it a second time.
      */
     default void cancel() throws IOException {
     }

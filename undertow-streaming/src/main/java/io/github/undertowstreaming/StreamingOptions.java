@@ -332,8 +332,10 @@ public final class StreamingOptions {
         }
 
         /**
-         * The longest a client may take no bytes while the pump waits for its socket, from 1 ms
-         * to {@link #MAX_TIMEOUT}; {@link Duration#ZERO} (the default) for no limit. A client that
+         * The longest a client may take no bytes while the pump waits for its socket (the final
+         * flush that ends the response included: a stream counts as finished only once that flush
+         * is done), from 1 ms to {@link #MAX_TIMEOUT}; {@link Duration#ZERO} (the default) for no
+         * limit. A client that
          * takes longer is dropped as gone (the connection closed, or the HTTP/2 stream reset), its
          * body closed and its buffers returned. Checked as the read timeout is.
          */
@@ -376,6 +378,9 @@ public final class StreamingOptions {
          * With {@link #dispatch}: the most dispatched exchanges running at once, from 0 (no limit,
          * the default) to {@link #MAX_MAX_STREAMS}. As many more wait, first in first out; beyond
          * those a dispatch is refused, and Undertow answers {@code 503}, with {@code Retry-After: 1}.
+         * A waiting exchange that the dispatch executor refuses when its turn comes gets the same
+         * answer, on its IO thread. Without {@code dispatch} it would bound nothing:
+         * {@link #build} refuses it.
          */
         public Builder maxDispatched(int exchanges) {
             if (exchanges < 0 || exchanges > MAX_MAX_STREAMS) {
@@ -393,7 +398,17 @@ public final class StreamingOptions {
             return timeout;
         }
 
+        /**
+         * The options. Each setter checked its own value; this checks the options that only work
+         * together: {@code max-dispatched} needs {@code dispatch}.
+         *
+         * @throws IllegalArgumentException naming both options, if {@link #maxDispatched} is set
+         *     without {@link #dispatch}
+         */
         public StreamingOptions build() {
+            if (maxDispatched > 0 && dispatch == null) {
+                throw Messages.MESSAGES.maxDispatchedWithoutDispatch(maxDispatched);
+            }
             return new StreamingOptions(this);
         }
     }

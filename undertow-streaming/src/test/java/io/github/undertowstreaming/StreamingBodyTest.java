@@ -161,4 +161,55 @@ class StreamingBodyTest {
         assertEquals("UTSTREAM0108: The opener of a InputStream body returned null", e.getMessage());
         assertFalse(e.getMessage().isEmpty());
     }
+
+    /**
+     * The pump cancels a body whose read blocks (a failure from elsewhere), then closes it once
+     * the read returned: a factory's source is closed by whichever comes first, and only then.
+     */
+    @Test
+    void aSourceClosedByCancelIsNotClosedAgainByClose() throws IOException {
+        AtomicInteger closes = new AtomicInteger();
+        StreamingBody given = StreamingBody.of(counted(closes));
+        given.cancel();
+        given.cancel();
+        given.close();
+        assertEquals(1, closes.get(), "a stream given open");
+
+        closes.set(0);
+        StreamingBody opened = StreamingBody.ofInputStream(() -> counted(closes));
+        opened.read(ByteBuffer.allocate(1));
+        opened.cancel();
+        opened.close();
+        opened.close();
+        assertEquals(1, closes.get(), "a stream from an opener");
+
+        closes.set(0);
+        StreamingBody channel = StreamingBody.of(Channels.newChannel(counted(closes)));
+        channel.cancel();
+        channel.close();
+        assertEquals(1, closes.get(), "a channel");
+
+        closes.set(0);
+        StreamingBody chunks = StreamingBody.ofChunks(Stream.of("a").onClose(closes::incrementAndGet));
+        chunks.read(ByteBuffer.allocate(1));
+        chunks.cancel();
+        chunks.close();
+        assertEquals(1, closes.get(), "a stream of chunks");
+
+        closes.set(0);
+        StreamingBody closedFirst = StreamingBody.of(counted(closes));
+        closedFirst.close();
+        closedFirst.cancel();
+        assertEquals(1, closes.get(), "a cancel after the close");
+    }
+
+    /** A stream of three bytes that counts its closes. */
+    private static InputStream counted(AtomicInteger closes) {
+        return new ByteArrayInputStream(new byte[] {1, 2, 3}) {
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+    }
 }

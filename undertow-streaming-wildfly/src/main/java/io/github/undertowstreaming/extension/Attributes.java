@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jboss.as.controller.AttributeDefinition;
-import org.jboss.as.controller.OperationContext;
+import org.jboss.as.controller.ExpressionResolver;
 import org.jboss.as.controller.OperationFailedException;
 import org.jboss.as.controller.SimpleAttributeDefinitionBuilder;
 import org.jboss.as.controller.client.helpers.MeasurementUnit;
@@ -43,6 +43,9 @@ final class Attributes {
 
     /** Checked at boot, resolved when a deployment is wrapped: see {@link SubsystemOptions#streaming()}. */
     private static final String DISPATCH = "dispatch";
+
+    /** Applied with {@link #DISPATCH}, which it needs. */
+    private static final String MAX_DISPATCHED = "max-dispatched";
 
     /**
      * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
@@ -103,15 +106,21 @@ final class Attributes {
     }
 
     /**
-     * The options and the predicate that {@code model} describes, expressions resolved, every value
-     * checked; {@code dispatch} is checked, and resolved only when a deployment is wrapped.
+     * The options and the predicate that {@code model} describes, expressions resolved by
+     * {@code resolver} (the operation's context). All attributes go into one builder before it is
+     * built, so the library's checks of options that only work together ({@code max-dispatched}
+     * needs {@code dispatch}) see the whole model, whatever order the attributes were written in.
+     * {@code dispatch} and {@code max-dispatched} are checked together here and applied when a
+     * deployment is wrapped: {@code dispatch=virtual} needs virtual threads only where the server
+     * runs, not in the JVM that wrote the model.
      */
-    static SubsystemOptions options(OperationContext context, ModelNode model) throws OperationFailedException {
+    static SubsystemOptions options(ExpressionResolver resolver, ModelNode model) throws OperationFailedException {
         StreamingOptions.Builder b = StreamingOptions.builder();
         Predicate predicate = null;
         String dispatch = null;
+        String maxDispatched = null;
         for (AttributeDefinition a : OPTIONS) {
-            ModelNode value = a.resolveModelAttribute(context, model);
+            ModelNode value = a.resolveModelAttribute(resolver, model);
             if (!value.isDefined()) {
                 continue;
             }
@@ -120,12 +129,16 @@ final class Attributes {
             } else if (a.getName().equals(DISPATCH)) {
                 check(DISPATCH, value.asString());
                 dispatch = value.asString();
+            } else if (a.getName().equals(MAX_DISPATCHED)) {
+                check(MAX_DISPATCHED, value.asString());
+                maxDispatched = value.asString();
             } else {
                 apply(b, a.getName(), value.asString());
             }
         }
         try {
-            return new SubsystemOptions(b.build(), dispatch, predicate);
+            OptionsText.checkDispatchPair(dispatch, maxDispatched);
+            return new SubsystemOptions(b.build(), dispatch, maxDispatched, predicate);
         } catch (IllegalArgumentException e) {
             throw new OperationFailedException(e.getMessage(), e);
         }

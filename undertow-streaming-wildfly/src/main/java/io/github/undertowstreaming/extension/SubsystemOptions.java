@@ -17,12 +17,17 @@ final class SubsystemOptions {
 
     private final StreamingOptions withoutDispatch;
     private final String dispatch;
+    private final String maxDispatched;
     private final Predicate predicate;
 
-    /** {@code dispatch}: checked text ({@code virtual} or {@code worker}), or null for the default. */
-    SubsystemOptions(StreamingOptions withoutDispatch, String dispatch, Predicate predicate) {
+    /**
+     * {@code dispatch}: checked text ({@code virtual} or {@code worker}), or null for the default;
+     * {@code maxDispatched}: checked text, or null, which needs {@code dispatch} (checked with it).
+     */
+    SubsystemOptions(StreamingOptions withoutDispatch, String dispatch, String maxDispatched, Predicate predicate) {
         this.withoutDispatch = withoutDispatch;
         this.dispatch = dispatch;
+        this.maxDispatched = maxDispatched;
         this.predicate = predicate;
     }
 
@@ -32,7 +37,11 @@ final class SubsystemOptions {
      * is {@code virtual} and this JVM has no virtual threads.
      */
     StreamingOptions streaming() {
-        return dispatch == null ? withoutDispatch : OptionsText.apply(withoutDispatch.toBuilder(), "dispatch", dispatch).build();
+        if (dispatch == null) {
+            return withoutDispatch;
+        }
+        StreamingOptions.Builder b = OptionsText.apply(withoutDispatch.toBuilder(), "dispatch", dispatch);
+        return (maxDispatched == null ? b : OptionsText.apply(b, "max-dispatched", maxDispatched)).build();
     }
 
     Predicate predicate() {

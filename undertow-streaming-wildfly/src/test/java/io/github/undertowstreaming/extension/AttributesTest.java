@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jboss.as.controller.AttributeDefinition;
+import org.jboss.as.controller.ExpressionResolver;
 import org.jboss.as.controller.OperationFailedException;
 import org.jboss.dmr.ModelNode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +68,40 @@ class AttributesTest {
     @CsvSource({"virtual", "worker", "' virtual'"})
     void dispatchVirtualOrWorkerIsAcceptedOnEveryJvm(String value) {
         assertDoesNotThrow(() -> attribute("dispatch").getValidator().validateParameter("dispatch", new ModelNode(value)));
+    }
+
+    @Test
+    void maxDispatchedWithoutDispatchIsRefusedForTheWholeModelWithTheLibrarysMessage() throws Exception {
+        ModelNode alone = new ModelNode();
+        alone.get("max-dispatched").set(4);
+        alone.get("read-ahead").set(1);
+        OperationFailedException e = assertThrows(OperationFailedException.class,
+                () -> Attributes.options(ExpressionResolver.TEST_RESOLVER, alone));
+        assertTrue(e.getMessage().startsWith("UTSTREAM0121: max-dispatched=4 needs dispatch"), e.getMessage());
+
+        ModelNode worker = alone.clone();
+        worker.get("dispatch").set("worker");
+        assertThrows(OperationFailedException.class, () -> Attributes.options(ExpressionResolver.TEST_RESOLVER, worker));
+
+        // each attribute alone is a good value: the pair is checked where the options are built
+        assertDoesNotThrow(() -> attribute("max-dispatched").getValidator().validateParameter("max-dispatched", new ModelNode(4)));
+        ModelNode none = alone.clone();
+        none.get("max-dispatched").set(0);
+        assertEquals(1, Attributes.options(ExpressionResolver.TEST_RESOLVER, none).streaming().readAhead());
+    }
+
+    @Test
+    void maxDispatchedWithDispatchVirtualIsAcceptedOnAnyJvmAndAppliedWhereTheDeploymentIsWrapped() throws Exception {
+        ModelNode model = new ModelNode();
+        model.get("max-dispatched").set(4);
+        model.get("dispatch").set("virtual");
+        SubsystemOptions options = Attributes.options(ExpressionResolver.TEST_RESOLVER, model); // Java 17 too
+        if (Runtime.version().feature() >= 21) {
+            assertEquals(4, options.streaming().maxDispatched());
+        } else {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, options::streaming);
+            assertTrue(e.getMessage().startsWith("UTSTREAM0119"), e.getMessage());
+        }
     }
 
     @Test

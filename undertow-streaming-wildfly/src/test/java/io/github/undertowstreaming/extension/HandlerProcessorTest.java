@@ -33,7 +33,7 @@ import io.undertow.server.handlers.ResponseCodeHandler;
 class HandlerProcessorTest {
 
     private static SubsystemOptions withDispatch(String dispatch) {
-        return new SubsystemOptions(StreamingOptions.defaults(), dispatch, null);
+        return new SubsystemOptions(StreamingOptions.defaults(), dispatch, null, null);
     }
 
     private static HandlerProcessor processor(SubsystemOptions options) {

@@ -11,6 +11,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import io.github.undertowstreaming.StreamingBody;
@@ -18,7 +19,8 @@ import io.github.undertowstreaming.StreamingBody;
 /**
  * The bodies behind the factories of {@link StreamingBody}. One base class, {@link SourceBody},
  * holds what every adapter shares: opening the source on the first read, the length, closing
- * exactly once, and {@code toString}; each adapter adds only how it reads.
+ * the source exactly once (by {@code close} or {@code cancel}, whichever comes first), and
+ * {@code toString}; each adapter adds only how it reads.
  */
 public final class Bodies {
 
@@ -115,6 +117,11 @@ public final class Bodies {
         /** Read by {@link #cancel} on another thread. */
         private volatile S source;
         private boolean closed;
+        /**
+         * The source was closed, by {@link #close} or by {@link #cancel}, which may run at the same
+         * time on two threads: whichever sets this closes it, the other does not.
+         */
+        private final AtomicBoolean sourceClosed = new AtomicBoolean();
 
         SourceBody(Callable<? extends S> opener, long length, String kind) {
             this.opener = Messages.MESSAGES.checkNotNull("opener", opener);
@@ -151,16 +158,21 @@ public final class Bodies {
             closed = true;
             S s = openOrGiven();
             source = null;
-            if (s != null) {
-                close(s);
-            }
+            closeOnce(s);
         }
 
-        /** Closes the source if it is open, from another thread, to end a read that blocks on it. */
+        /**
+         * Closes the source if it is open, from another thread, to end a read that blocks on it.
+         * The pump then calls {@link #close}, which does not close it again.
+         */
         @Override
         public final void cancel() throws IOException {
-            S s = openOrGiven();
-            if (s != null) {
+            closeOnce(openOrGiven());
+        }
+
+        /** Closes {@code s} unless it is null or the source was closed already. */
+        private void closeOnce(S s) throws IOException {
+            if (s != null && sourceClosed.compareAndSet(false, true)) {
                 close(s);
             }
         }

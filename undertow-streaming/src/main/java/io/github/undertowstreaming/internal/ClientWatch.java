@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.xnio.XnioExecutor;
+import org.xnio.channels.ReadTimeoutException;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.StreamSourceConduit;
 
@@ -30,7 +31,8 @@ import io.undertow.util.Protocols;
  *       reads the connection without blocking: -1 or an error means gone. Bytes mean the client pipelined
  *       its next request: they are handed back to the connection
  *       ({@code HttpServerConnection.ungetRequestBytes}), where Undertow reads its next request
- *       from after this exchange, and the watch reads no more.</li>
+ *       from after this exchange, and the watch reads no more. The read leaves the listener's
+ *       read timeout as it found it (see {@code gone}).</li>
  *   <li>HTTP/2: the connection closed, or the stream's channel was closed by the client's
  *       RST_STREAM. Before the first chunk the stream's channel is not taken yet (taking it would
  *       start the response and rule out a 500), so a reset during the first read is noticed when
@@ -153,6 +155,11 @@ final class ClientWatch implements Runnable {
             return false; // the client pipelined already: bytes read now would go before those
         }
         StreamSourceConduit source = http.getOriginalSourceConduit();
+        if (source.isReadResumed()) {
+            // Someone reads the connection already: its listener hears of a close itself, a read
+            // here would take its bytes, and its read timeout is armed and its own to keep.
+            return false;
+        }
         PooledByteBuffer pooled = connection.getByteBufferPool().allocate();
         try {
             int n = source.read(pooled.getBuffer());
@@ -166,9 +173,31 @@ final class ClientWatch implements Runnable {
                 pipelined = true;
             }
             return false;
+        } catch (ReadTimeoutException e) {
+            // XNIO's NioSocketConduit.read -> checkReadTimeout throws this when a read finds nothing
+            // and the connection's last bytes came in longer than the listener's READ_TIMEOUT ago:
+            // with a read timeout, every probe of a stream that outlives it. Nothing was read and the
+            // client is still there, unless Undertow's ReadTimeoutStreamSourceConduit closed the
+            // connection with it (then it is gone).
+            return !connection.isOpen();
         } catch (IOException e) {
             return true;
         } finally {
+            // Leave Undertow's timeouts as they were. With a listener READ_TIMEOUT (WildFly: 90 s)
+            // the chain has a ReadTimeoutStreamSourceConduit, whose read -> handleReadTimeout(ret)
+            // sets expireTime and schedules its timeoutCommand on this IO thread; nothing else would
+            // disarm it, and once body reads are fast again no probe bumps it, so it closed the
+            // connection mid-body a READ_TIMEOUT later. Its suspendReads -> cleanup() removes that
+            // timer and sets expireTime back to -1, which is the state it was in: reads were suspended
+            // before this probe (checked above; HttpReadListener.handleEventWithNoRunningRequest
+            // suspends the original conduit's reads, and so calls cleanup, once the request is
+            // parsed), so the only timer to remove is the one this read armed. For the interest it is
+            // a no-op: NioSocketConduit.suspendReads -> NioHandle.suspend clears OP_READ only if set.
+            // Undertow's IdleTimeoutConduit sits in this chain when IDLE_TIMEOUT is set, but stays
+            // inert on HTTP/1.x: HttpOpenListener never calls its setIdleTimeout (only
+            // AbstractFramedChannel does, for HTTP/2), and with an idle timeout of 0 its read,
+            // suspendReads and timer do nothing.
+            source.suspendReads();
             if (pooled != null) {
                 pooled.close();
             }

@@ -6,8 +6,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.xnio.IoUtils;
+
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
 
 /**
  * {@code max-dispatched}: at most {@code max} dispatched exchanges run on the dispatch executor
@@ -15,6 +18,14 @@ import io.undertow.util.Headers;
  * Undertow answers {@code 503}, to which this adds {@code Retry-After: 1}. A virtual thread per
  * exchange is cheap, but what it holds while it runs (a pooled buffer, a database connection,
  * heap for the response) is not: this bounds a burst. One per handler.
+ *
+ * <p>An exchange leaves the queue when a place is free, on whichever thread freed it: the
+ * dispatching thread (an IO thread, in {@link #forExchange}'s executor), or the executor's thread
+ * of an exchange that just finished. If the executor refuses it then, that exchange, and only it,
+ * is answered {@code 503} with {@code Retry-After: 1}, on its own IO thread, and its completion
+ * listeners run; the queue goes on with the next. A refused exchange is not put back: the refusal
+ * is the executor's answer (it is saturated, or shut down), and a place it might get later comes
+ * only when some other exchange finishes, which may never happen: its client would wait for ever.
  */
 public final class DispatchGate {
 
@@ -22,7 +33,7 @@ public final class DispatchGate {
     private final int max;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waitingCount = new AtomicInteger();
-    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final Queue<Waiting> waiting = new ConcurrentLinkedQueue<>();
 
     public DispatchGate(Executor executor, int max) {
         this.executor = executor;
@@ -40,10 +51,11 @@ public final class DispatchGate {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
             throw Messages.MESSAGES.tooManyDispatched(max);
         }
-        waiting.add(task);
+        waiting.add(new Waiting(task, exchange));
         drain();
     }
 
+    /** Starts waiting exchanges while there is room. Never throws: a refused one is answered {@link #refused}. */
     private void drain() {
         for (;;) {
             int n = running.get();
@@ -53,8 +65,8 @@ public final class DispatchGate {
             if (!running.compareAndSet(n, n + 1)) {
                 continue;
             }
-            Runnable task = waiting.poll();
-            if (task == null) {
+            Waiting next = waiting.poll();
+            if (next == null) {
                 running.decrementAndGet();
                 continue;
             }
@@ -62,20 +74,48 @@ public final class DispatchGate {
             try {
                 executor.execute(() -> {
                     try {
-                        task.run();
+                        next.task.run();
                     } finally {
                         running.decrementAndGet();
-                        try {
-                            drain();
-                        } catch (RejectedExecutionException e) {
-                            // the executor shuts down with the server: the waiting exchanges' connections close
-                        }
+                        drain();
                     }
                 });
             } catch (RejectedExecutionException e) {
                 running.decrementAndGet();
-                throw e;
+                refused(next.exchange, e);
             }
+        }
+    }
+
+    /**
+     * Answers {@code 503} with {@code Retry-After: 1} to an exchange whose task the executor
+     * refused, on its IO thread (any thread may call this), as Undertow answers a refused
+     * dispatch ({@code Connectors.executeRootHandler}); if that thread takes no more tasks, the
+     * server stops and the connection is closed with it.
+     */
+    private static void refused(HttpServerExchange exchange, RejectedExecutionException e) {
+        Log.ROOT.dispatchRefused(e, exchange.getRequestMethod() + " " + exchange.getRequestURI());
+        try {
+            exchange.getIoThread().execute(() -> {
+                if (!exchange.isResponseStarted()) {
+                    exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                    exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                }
+                exchange.endExchange();
+            });
+        } catch (RejectedExecutionException stopping) {
+            IoUtils.safeClose(exchange.getConnection());
+        }
+    }
+
+    /** A dispatched exchange and its task, waiting for a place. */
+    private static final class Waiting {
+        final Runnable task;
+        final HttpServerExchange exchange;
+
+        Waiting(Runnable task, HttpServerExchange exchange) {
+            this.task = task;
+            this.exchange = exchange;
         }
     }
 }

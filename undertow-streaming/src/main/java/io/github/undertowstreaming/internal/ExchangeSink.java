@@ -9,7 +9,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.channels.WriteTimeoutException;
 import org.xnio.channels.StreamSinkChannel;
@@ -195,34 +194,20 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         pump.onWritable();
     }
 
+    @Override
+    public void shutdownWrites() throws IOException {
+        channel.shutdownWrites();
+    }
+
     /**
-     * Finishes the response without blocking, then ends the exchange on the IO thread. Undertow's
+     * Ends the exchange on the IO thread, once the pump's final flush is done. Undertow's
      * {@code endExchange} closes a blocking exchange's input stream, which drains an unread
      * request body: on the IO thread that fails at once, on a worker it blocks until the client
      * sends the rest. Either way the response must be out before it runs, or it is truncated.
      */
     @Override
     public void complete() {
-        StreamSinkChannel c = channel;
-        try {
-            c.shutdownWrites();
-            if (!c.flush()) {
-                c.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        done -> exchange.endExchange(),
-                        (done, e) -> finalFlushFailed(e)));
-                c.resumeWrites();
-                return;
-            }
-        } catch (IOException e) {
-            finalFlushFailed(e);
-            return;
-        }
         onIoThread(exchange::endExchange);
-    }
-
-    private void finalFlushFailed(IOException e) {
-        Log.IO.clientGone(e, describe(exchange), pump.sent(), body);
-        onIoThread(() -> abort());
     }
 
     @Override
@@ -360,12 +345,27 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         }
     }
 
-    /** Undertow ended the exchange: normally after {@link #complete}; else before the stream ended. */
+    /**
+     * Undertow ended the exchange: as the pump's final flush sent the last bytes, after
+     * {@link #complete}, or before the stream ended (the connection closed, the handler threw).
+     *
+     * <p>The first happens inside the pump's own flush call, before it returns: the response
+     * channel's finish ends the exchange there. HTTP/1.1: {@code ChunkedStreamSinkConduit.flush}
+     * and {@code ServerFixedLengthStreamSinkConduit.channelFinished} call
+     * {@code Connectors.terminateResponse}; HTTP/2: {@code Http2DataStreamSinkChannel.flush} runs
+     * the completion listener that {@code Http2ReceiveListener} set (terminateResponse) once the
+     * last frame went out ({@code handleFlushComplete}). {@code HttpServerExchange.terminateResponse}
+     * then runs the completion listeners when the request is over. So a complete response, on an
+     * open connection, during the final flush, is the stream's success ({@link Pump#responseEnded});
+     * anything else is the client's failure. A connection closed under the exchange also marks
+     * the response complete ({@code closeAndFlushResponse}), hence the check that it is open.
+     */
     @Override
     public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
         try {
             watch.stop();
-            if (!abandoned && !pump.isFinished()) {
+            if (!abandoned && !pump.isFinished() && !(exchange.isResponseComplete()
+                    && exchange.getConnection().isOpen() && pump.responseEnded())) {
                 ended = true;
                 pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
             }

@@ -81,8 +81,12 @@ public interface Log extends BasicLogger {
     @Message(id = 15, value = "%s left the exchanges of %s alone: the application dispatches them to an executor of its own (%s), which keeps them, so the dispatch option does not apply to them (their blocking waits for the socket still park). Logged once per context path")
     void leftAlone(String handler, String contextPath, String executor);
 
+    @LogMessage(level = DEBUG)
+    @Message(id = 16, value = "The dispatch executor refused the exchange %s, which waited under max-dispatched; responding 503 with Retry-After: 1")
+    void dispatchRefused(@Cause Throwable cause, String request);
+
     @LogMessage(level = WARN)
-    @Message(id = 16, value = "%s dispatches exchanges whose blocking reads and writes over %s wait for the client as Undertow does without it, in XNIO's selector per waiting thread (which pins a virtual thread's carrier on Java 21 to 23, and holds an epoll descriptor and an eventfd per waiting thread on later versions): only HTTP/1.x and HTTP/2 waits park. Logged once")
+    @Message(id = 17, value = "%s dispatches exchanges whose blocking reads and writes over %s wait for the client as Undertow does without it, in XNIO's selector per waiting thread (which pins a virtual thread's carrier on Java 21 to 23, and holds an epoll descriptor and an eventfd per waiting thread on later versions): only HTTP/1.x and HTTP/2 waits park. Logged once")
     void waitsNotParked(String handler, String protocol);
 
     @LogMessage(level = WARN)

@@ -80,6 +80,8 @@ public interface Messages {
 
     @Message(id = 122, value = "The client sent no bytes of the request body for the read timeout of %d ms")
     org.xnio.channels.ReadTimeoutException requestReadTimedOut(long millis);
+    @Message(id = 121, value = "max-dispatched=%d needs dispatch: it bounds the exchanges dispatched to the dispatch executor, and without dispatch (or with dispatch=worker) there are none; set dispatch (virtual, or an executor), or remove max-dispatched")
+    IllegalArgumentException maxDispatchedWithoutDispatch(int maxDispatched);
 
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {

@@ -88,6 +88,21 @@ public final class OptionsText {
     }
 
     /**
+     * Checks {@code dispatch} and {@code max-dispatched} as texts (either may be null), together, as
+     * {@link StreamingOptions.Builder#build} would, without resolving the executor: a positive
+     * {@code max-dispatched} needs a {@code dispatch} other than {@code worker}.
+     */
+    public static void checkDispatchPair(String dispatch, String maxDispatched) {
+        if (maxDispatched == null) {
+            return;
+        }
+        int max = (int) number("max-dispatched", maxDispatched, 0, StreamingOptions.MAX_MAX_STREAMS);
+        if (max > 0 && (dispatch == null || dispatchWord(dispatch).equals("worker"))) {
+            throw Messages.MESSAGES.maxDispatchedWithoutDispatch(max);
+        }
+    }
+
+    /**
      * The predicate that {@code text} describes, in Undertow's predicate language. The text is
      * kept for printing, so that printing and parsing give the same handler back.
      */

@@ -55,9 +55,9 @@ public final class Pump implements Runnable {
     enum State {
         /** Nothing read yet; the response has not started. */
         NEW,
-        /** The first chunk was read and the response began. */
+        /** The first chunk was read and the response began; up to and with the final flush. */
         STREAMING,
-        /** Every byte was written and the response ended. */
+        /** Every byte was written, the final flush completed, and the response ended. */
         DONE,
         /** The body, the client or the executor failed; nothing more is read or written. */
         FAILED
@@ -128,6 +128,8 @@ public final class Pump implements Runnable {
     private Thread readerThread;
     /** When the writer was last armed on a full socket ({@code System.nanoTime()}). */
     private long armedAt;
+    /** Every chunk is written and the final flush is under way: the sink may see the response end. */
+    private boolean finishing;
 
     // Reader role only.
     private long length = -1;
@@ -140,8 +142,14 @@ public final class Pump implements Runnable {
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
-    /** When the current body read began ({@code System.nanoTime()}); meaningful while {@link #readerThread} is set. */
-    private volatile long readStarted;
+    /** The sink's writes are shut down: the final flush is under way. */
+    private boolean shutdown;
+    /**
+     * When the call into the body under way began ({@code System.nanoTime()}), or -1 between
+     * calls: set by the reader right before each call and cleared right after it
+     * ({@link #bodyRead}), so that the watch never times a read from the start of an earlier one.
+     */
+    private volatile long readStarted = -1;
 
     /**
      * @param chunkSize  the most bytes read into one chunk; 0 for the default number of buffers
@@ -333,8 +341,7 @@ public final class Pump implements Runnable {
             if (b.capacity() > room) {
                 b.limit(room);
             }
-            readStarted = System.nanoTime();
-            int n = body.read(b);
+            int n = bodyRead(b);
             if (first && used == 0) {
                 length = promisedLength();
             }
@@ -372,6 +379,23 @@ public final class Pump implements Runnable {
         return total;
     }
 
+    /**
+     * One call of {@code body.read}, timed for the read timeout. The reader publishes its thread
+     * ({@link #read}) before it takes buffers from the pool and asks for the promised length; a
+     * stamp taken only at the publication would have the watch count that as read time, and a
+     * stamp left from the call before (the previous part of a chunk, or the read before the
+     * reader waited for room in the ring) had it fail a read that had just begun. So the stamp
+     * covers exactly the call: the watch sees either the start of the call under way or -1.
+     */
+    private int bodyRead(ByteBuffer dst) throws IOException {
+        readStarted = System.nanoTime();
+        try {
+            return body.read(dst);
+        } finally {
+            readStarted = -1;
+        }
+    }
+
     /** The promised last byte was read: the next read must return -1, before that byte is sent. */
     private void confirmEnd(ByteBuffer b) throws IOException {
         ByteBuffer room = b;
@@ -382,7 +406,7 @@ public final class Pump implements Runnable {
             room = probe.clear();
         }
         int position = room.position();
-        int n = body.read(room);
+        int n = bodyRead(room);
         room.position(position);
         if (n > 0) {
             throw Messages.MESSAGES.longerThanLength(body, read + n, length);
@@ -448,18 +472,20 @@ public final class Pump implements Runnable {
             int base;
             int used;
             boolean flush;
+            boolean releaseRing = false;
             synchronized (this) {
                 if (state == State.FAILED) {
                     break;
                 }
                 if (count == 0) {
-                    writer = Writer.IDLE;
                     if (!eof) {
+                        writer = Writer.IDLE;
                         return; // the reader is reading and will write what it reads
                     }
-                    state = State.DONE;
-                    stats.ended(null);
-                    released = true; // eof: the reader touches no buffer any more, and this writer is done
+                    // eof: the reader touches no buffer any more, and every chunk is written
+                    finishing = true;
+                    releaseRing = !released;
+                    released = true;
                 }
                 base = head * parts;
                 used = count == 0 ? 0 : filled[head];
@@ -469,12 +495,16 @@ public final class Pump implements Runnable {
                 flush = count == 1 && !eof;
             }
             if (last == null) {
+                if (releaseRing) {
+                    release(); // what is left to send is the sink's, not the ring's
+                }
+                if (!finish()) {
+                    return; // armed on a full sink, or failed (reported by finish)
+                }
                 try {
                     sink.complete();
                 } catch (Throwable t) {
                     Log.ROOT.endFailed(t, sink);
-                } finally {
-                    release();
                 }
                 return;
             }
@@ -524,6 +554,80 @@ public final class Pump implements Runnable {
             }
         }
         exitWriter();
+    }
+
+    /**
+     * The final flush, in the writer role: shuts the sink's writes down once, then flushes. Until
+     * the flush is done the stream is not: a full sink arms the writer as any write does, so that
+     * the write timeout covers the end of the response (an HTTP/2 stream's last DATA frame waits
+     * for the client's window, the last chunk of a chunked body for room in the socket), and only
+     * a completed flush counts the stream as finished. Returns true once it is done (the state is
+     * then DONE, counted here or by {@link #responseEnded}, and the writer role ended); false if
+     * the writer is armed, or if the stream failed (then the writer role is ended and the failure
+     * reported here).
+     */
+    private boolean finish() {
+        boolean flushed;
+        try {
+            if (!shutdown) {
+                shutdown = true;
+                sink.shutdownWrites();
+            }
+            flushed = sink.flush();
+        } catch (Throwable t) {
+            fail(sink.classify(t), t);
+            exitWriter();
+            return false;
+        }
+        boolean armed;
+        synchronized (this) {
+            if (state == State.DONE) {
+                // the sink saw the response end within the flush (responseEnded): the exchange is
+                // complete, and sink.complete() ends it all the same (closing a blocking exchange)
+                writer = Writer.IDLE;
+                return true;
+            }
+            if (state == State.FAILED) {
+                armed = false; // failed from elsewhere meanwhile: reported as the role ends
+            } else if (flushed) {
+                state = State.DONE;
+                writer = Writer.IDLE;
+                stats.ended(null);
+                return true;
+            } else {
+                writer = Writer.ARMED;
+                armedAt = System.nanoTime();
+                armed = true;
+            }
+        }
+        if (armed) {
+            sink.notifyWhenWritable(); // onWritable flushes again
+        } else {
+            exitWriter();
+        }
+        return false;
+    }
+
+    /**
+     * The sink saw the response end whole while the final flush was under way: Undertow ends the
+     * exchange from within the flush that sends the last bytes (see {@link ExchangeSink}), before
+     * that flush returns to the pump. The stream is then done and counted finished, once. False if
+     * the stream is not in its final flush, or failed: then the end of the exchange is a failure.
+     * Called on the thread of that flush.
+     */
+    synchronized boolean responseEnded() {
+        if (state == State.DONE) {
+            return true;
+        }
+        if (state != State.STREAMING || !finishing) {
+            return false;
+        }
+        state = State.DONE;
+        stats.ended(null);
+        if (writer == Writer.ARMED) {
+            writer = Writer.IDLE;
+        }
+        return true;
     }
 
     /**
@@ -599,12 +703,19 @@ public final class Pump implements Runnable {
         return readerThread != null && state != State.FAILED && state != State.DONE && check.getAsBoolean();
     }
 
-    /** When the body read under way began ({@code System.nanoTime()}), or -1 if none is. */
+    /**
+     * When the call into {@code body.read} under way began ({@code System.nanoTime()}), or -1 if
+     * none is: the reader's thread is published, and the stamp is that of the call under way, never
+     * one left from an earlier call ({@link #bodyRead}).
+     */
     synchronized long readingSince() {
         return readerThread != null && state != State.FAILED && state != State.DONE ? readStarted : -1;
     }
 
-    /** Since when the writer waits for a full socket ({@code System.nanoTime()}), or -1 if it does not. */
+    /**
+     * Since when the writer waits for a full socket ({@code System.nanoTime()}), or -1 if it does
+     * not; the final flush included.
+     */
     synchronized long waitingSince() {
         return writer == Writer.ARMED && state == State.STREAMING ? armedAt : -1;
     }
@@ -630,6 +741,11 @@ public final class Pump implements Runnable {
         } catch (RejectedExecutionException e) {
             rejected(e);
         }
+    }
+
+    /** Runs a turn of the reader on the stream's executor: for the {@link ReadGate}, which holds none. */
+    void submit() {
+        executor.execute(this);
     }
 
     /**
@@ -666,8 +782,8 @@ public final class Pump implements Runnable {
         Throwable t;
         synchronized (this) {
             writer = Writer.IDLE;
-            report = !reported;
-            reported = true;
+            report = !reported && state == State.FAILED;
+            reported |= report;
             kind = failure;
             t = cause;
             release = takeRelease();

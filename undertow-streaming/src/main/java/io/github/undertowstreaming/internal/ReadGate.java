@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,24 +21,31 @@ import org.xnio.XnioWorker;
  * <p>One gate per worker, made on first use; the bound is half the worker's threads, at least
  * one. A turn ends when {@link Pump#run} returns, and hands its place to the oldest waiting
  * turn. Executors set in the options are the user's own, sized for the streams: no gate.
+ *
+ * <p>The gates are kept in a {@link WeakHashMap} keyed by the worker, so a gate must not hold
+ * its worker: a map's value that holds its own key keeps the entry, and with it the worker of
+ * every server the process ever stopped, reachable for good. So a gate holds no executor: it
+ * starts each turn on the executor of the turn's own pump ({@link Pump#submit}), which for a
+ * gated pump is this gate's worker. A worker is then reachable only while a stream of its own is.
  */
 final class ReadGate {
 
     private static final Map<XnioWorker, ReadGate> GATES = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private final Executor executor;
     private final int limit;
     private final Queue<Pump> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicInteger running = new AtomicInteger();
 
-    ReadGate(Executor executor, int limit) {
-        this.executor = executor;
+    ReadGate(int limit) {
         this.limit = limit;
     }
 
-    /** The gate of {@code worker}. */
+    /**
+     * The gate of {@code worker}, for pumps whose executor is {@code worker}. Any thread: the map is
+     * synchronized, so two streams that start at once on a new worker get the same gate.
+     */
     static ReadGate of(XnioWorker worker) {
-        return GATES.computeIfAbsent(worker, w -> new ReadGate(w, Math.max(1, threads(w) / 2)));
+        return GATES.computeIfAbsent(worker, w -> new ReadGate(Math.max(1, threads(w) / 2)));
     }
 
     private static int threads(XnioWorker worker) {
@@ -90,7 +96,7 @@ final class ReadGate {
                 continue; // another thread took it; look again, so that no turn is stranded
             }
             try {
-                executor.execute(next);
+                next.submit();
             } catch (RejectedExecutionException e) {
                 running.decrementAndGet();
                 next.rejected(e);

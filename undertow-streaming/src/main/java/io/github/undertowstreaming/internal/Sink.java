@@ -62,7 +62,13 @@ interface Sink {
     /** Arranges for {@link Pump#onWritable} to be called once the sink accepts bytes again. */
     void notifyWhenWritable();
 
-    /** Every byte is written: ends the response without blocking. */
+    /**
+     * Every byte is written: no more will be (the end of a chunked body, or of an HTTP/2 stream,
+     * is queued). Called once, then {@link #flush} until it returns true.
+     */
+    void shutdownWrites() throws IOException;
+
+    /** The final flush completed: ends the exchange, without blocking. */
     void complete();
 
     /**

@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -255,6 +256,94 @@ class PumpTest {
         assertEquals(1 + 100, submissions.get(), "the start, then one turn per 10 chunks");
     }
 
+    /**
+     * The read timeout measures a call into the body from its own start: while the reader is
+     * between calls (its thread published for a failure to interrupt), the watch must never see
+     * the start of the call before. The reader is held between them at the one call into a
+     * collaborator there, the sink's allocate of the ring's second buffer, on the second read.
+     */
+    @Test
+    void aReadIsTimedFromItsOwnStartNotFromTheReadBeforeIt() throws Exception {
+        CountingBody body = new CountingBody(10, BUFFER);
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        sink.holdAllocation = 2;
+        Pump pump = new Pump(body, sink, workers, BUFFER, 1, 1 << 20); // one buffer a chunk, two chunks
+        sink.pump = pump;
+        pump.start();
+
+        assertTrue(sink.allocationHeld.await(10, TimeUnit.SECONDS), "the second read never took its buffer");
+        long since;
+        try {
+            since = pump.readingSince();
+        } finally {
+            sink.allocationRelease.countDown();
+        }
+        long firstReturned = body.lastReturned;
+        assertTrue(since == -1 || since - firstReturned >= 0, () -> "the watch times the read under way from "
+                + (firstReturned - since) + " ns before the read before it returned");
+        assertNull(sink.done.get(10, TimeUnit.SECONDS));
+        assertEquals(10L * BUFFER, sink.received.get());
+    }
+
+    /**
+     * The final flush belongs to the stream: while it waits for the sink, the writer is armed (so
+     * the write timeout watches it) and the stream is neither finished nor counted; a timeout then
+     * fails it as a timeout, closes the body once and gives every buffer back.
+     */
+    @Test
+    void theFinalFlushIsWatchedByTheWriteTimeoutAndNotCountedFinished() throws Exception {
+        CountingBody body = new CountingBody(10, BUFFER);
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        sink.holdFinalFlush = true;
+        Statistics stats = new Statistics();
+        Pump pump = new Pump(body, sink, workers, null, BUFFER, 0, 1 << 20, stats, 0);
+        sink.pump = pump;
+        pump.start();
+
+        assertTrue(sink.finalFlushArmed.await(10, TimeUnit.SECONDS), "the final flush never waited");
+        assertEquals(10L * BUFFER, sink.received.get());
+        assertTrue(pump.waitingSince() != -1, "the writer waits for the sink: the write timeout applies");
+        assertFalse(pump.isFinished());
+        assertEquals(0, stats.finished());
+        assertEquals(1, stats.inFlight());
+        body.awaitClosed(); // after the last write, not after the final flush
+        awaitZero(sink.outstanding, "ring buffers still held while only the final flush waits");
+
+        pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.writeTimedOut(500));
+        assertInstanceOf(org.xnio.channels.WriteTimeoutException.class, sink.failed.get(10, TimeUnit.SECONDS));
+        assertEquals(Pump.Failure.TIMEOUT, sink.failure.get());
+        assertEquals(1, stats.timeouts());
+        assertEquals(0, stats.finished());
+        assertEquals(0, stats.inFlight());
+        assertFalse(sink.done.isDone(), "a failed stream is not completed");
+        assertEquals(1, body.closes.get());
+        assertEquals(1, sink.shutdowns.get());
+    }
+
+    @Test
+    void aStreamIsCountedFinishedOnceItsFinalFlushCompletes() throws Exception {
+        CountingBody body = new CountingBody(10, BUFFER);
+        TestSink sink = new TestSink(Integer.MAX_VALUE);
+        sink.holdFinalFlush = true;
+        Statistics stats = new Statistics();
+        Pump pump = new Pump(body, sink, workers, null, BUFFER, 0, 1 << 20, stats, 0);
+        sink.pump = pump;
+        pump.start();
+
+        assertTrue(sink.finalFlushArmed.await(10, TimeUnit.SECONDS), "the final flush never waited");
+        assertEquals(0, stats.finished());
+        sink.holdFinalFlush = false;
+        io.execute(pump::onWritable); // the sink has room again
+
+        assertNull(sink.done.get(10, TimeUnit.SECONDS));
+        assertTrue(pump.isFinished());
+        assertEquals(1, stats.finished());
+        assertEquals(0, stats.timeouts() + stats.clientFailures() + stats.writeFailures() + stats.bodyFailures());
+        assertEquals(0, stats.inFlight());
+        assertEquals(1, sink.shutdowns.get(), "writes are shut down once, however many flushes it takes");
+        assertEquals(0, sink.failures.get());
+    }
+
     private static void awaitZero(AtomicInteger value, String message) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (value.get() != 0) {
@@ -278,6 +367,8 @@ class PumpTest {
         final CountDownLatch closed = new CountDownLatch(1);
         volatile int failAt = -1;
         volatile long length = -1;
+        /** When the last read returned ({@code System.nanoTime()}). */
+        volatile long lastReturned;
         private long offset;
 
         CountingBody(int chunks, int size) {
@@ -312,6 +403,7 @@ class PumpTest {
             for (int i = 0; i < n; i++) {
                 dst.put((byte) (offset++ % 251));
             }
+            lastReturned = System.nanoTime();
             return n;
         }
 
@@ -347,10 +439,19 @@ class PumpTest {
         final AtomicInteger fullWrites = new AtomicInteger();
         final AtomicLong writes = new AtomicLong();
         final AtomicInteger failures = new AtomicInteger();
+        final AtomicInteger shutdowns = new AtomicInteger();
+        /** Once writes are shut down, flush returns false and notifyWhenWritable only counts down {@link #finalFlushArmed}. */
+        volatile boolean holdFinalFlush;
+        final CountDownLatch finalFlushArmed = new CountDownLatch(1);
         final AtomicReference<Pump.Failure> failure = new AtomicReference<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final CompletableFuture<Throwable> failed = new CompletableFuture<>();
         final CountDownLatch stalled = new CountDownLatch(1);
+        /** The allocation (1 for the first) that waits for {@link #allocationRelease}; 0 for none. */
+        volatile int holdAllocation;
+        final CountDownLatch allocationHeld = new CountDownLatch(1);
+        final CountDownLatch allocationRelease = new CountDownLatch(1);
+        final AtomicInteger allocations = new AtomicInteger();
         volatile long failAfter = Long.MAX_VALUE;
         volatile long stallAfter = Long.MAX_VALUE;
         volatile Pump pump;
@@ -368,6 +469,15 @@ class PumpTest {
 
         @Override
         public PooledByteBuffer allocate() {
+            if (allocations.incrementAndGet() == holdAllocation) {
+                allocationHeld.countDown();
+                try {
+                    assertTrue(allocationRelease.await(10, TimeUnit.SECONDS), "the allocation was never released");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
             PooledByteBuffer delegate = pool.allocate();
             maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
             return new PooledByteBuffer() {
@@ -449,7 +559,7 @@ class PumpTest {
 
         @Override
         public boolean flush() {
-            return true;
+            return !(holdFinalFlush && shutdowns.get() > 0);
         }
 
         @Override
@@ -465,11 +575,20 @@ class PumpTest {
 
         @Override
         public void notifyWhenWritable() {
+            if (holdFinalFlush && shutdowns.get() > 0) {
+                finalFlushArmed.countDown();
+                return;
+            }
             if (received.get() >= stallAfter) {
                 stalled.countDown();
                 return;
             }
             io.execute(pump::onWritable);
+        }
+
+        @Override
+        public void shutdownWrites() {
+            shutdowns.incrementAndGet();
         }
 
         @Override

@@ -33,6 +33,7 @@ public final class CountingPool implements ByteBufferPool {
     private final AtomicLong allocated;
     private final Map<Counted, Throwable> open;
     private volatile CountingPool arrayBacked;
+    private volatile Runnable beforeAllocate = () -> { };
 
     public CountingPool() {
         this(new DefaultByteBufferPool(true, BUFFER_SIZE, -1, 0), new AtomicLong(), new AtomicLong(),
@@ -50,8 +51,17 @@ public final class CountingPool implements ByteBufferPool {
         }
     }
 
+    /**
+     * Runs {@code hook} at the start of every {@link #allocate} of this pool (not of its
+     * array-backed one), on the allocating thread: a test's way to make one allocation slow.
+     */
+    public void beforeAllocate(Runnable hook) {
+        this.beforeAllocate = hook;
+    }
+
     @Override
     public PooledByteBuffer allocate() {
+        beforeAllocate.run();
         PooledByteBuffer p = delegate.allocate();
         Counted c = new Counted(p);
         outstanding.incrementAndGet();

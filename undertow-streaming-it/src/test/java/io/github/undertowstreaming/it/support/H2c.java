@@ -9,12 +9,17 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
- * A minimal HTTP/2 client over h2c with prior knowledge, frame by frame, for what curl cannot
- * show: which frames the server sends after the client reset a stream. It sends requests with
- * HPACK literals (no table) and acknowledges the server's SETTINGS; it opens flow-control
- * windows only when asked to.
+ * A minimal HTTP/2 client, frame by frame, for what curl cannot show or do: which frames the
+ * server sends after the client reset a stream; a client that grants no more window. Over h2c with
+ * prior knowledge ({@link #connect}), or over any of the three HTTP/2 ways in ({@link #open}: also
+ * the h2c upgrade and TLS with ALPN h2). It sends requests with HPACK literals (no table) and
+ * acknowledges the server's SETTINGS; it opens flow-control windows only when asked to.
  */
 public final class H2c implements AutoCloseable {
 
@@ -73,9 +78,11 @@ public final class H2c implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
+    private final boolean secure;
 
     private H2c(Socket socket) throws IOException {
         this.socket = socket;
+        this.secure = socket instanceof SSLSocket;
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
@@ -127,6 +134,78 @@ public final class H2c implements AutoCloseable {
     /** Gives the server {@code increment} more bytes of window on {@code stream} (0: the connection). */
     public void windowUpdate(int stream, int increment) throws IOException {
         frame(WINDOW_UPDATE, 0, stream, int32(increment));
+     * Connects over {@code protocol} (one of the HTTP/2 ones), announces a stream window of
+     * {@code streamWindow} bytes (SETTINGS_INITIAL_WINDOW_SIZE; the connection's stays 65,535) and
+     * requests {@code GET path} on stream 1: with the h2c upgrade, as the HTTP/1.1 request that
+     * the 101 turns into stream 1. The client never grants more window unless asked to.
+     */
+    public static H2c open(Protocol protocol, int port, int streamWindow, String path) throws IOException {
+        byte[] settings = {0, 4, (byte) (streamWindow >>> 24), (byte) (streamWindow >>> 16),
+            (byte) (streamWindow >>> 8), (byte) streamWindow};
+        Socket s;
+        switch (protocol) {
+            case H2C_PRIOR_KNOWLEDGE:
+            case H2C_UPGRADE:
+                s = new Socket();
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                break;
+            case TLS_H2:
+                SSLSocket tls = (SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
+                SSLParameters p = tls.getSSLParameters();
+                p.setApplicationProtocols(new String[] {"h2"});
+                tls.setSSLParameters(p);
+                tls.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                tls.setSoTimeout(5000);
+                tls.startHandshake();
+                if (!"h2".equals(tls.getApplicationProtocol())) {
+                    tls.close();
+                    throw new IOException("ALPN chose '" + tls.getApplicationProtocol() + "', not h2");
+                }
+                s = tls;
+                break;
+            default:
+                throw new IllegalArgumentException(protocol + " is not HTTP/2");
+        }
+        H2c c = new H2c(s);
+        if (protocol == Protocol.H2C_UPGRADE) {
+            c.upgrade(path, settings);
+        }
+        c.out.write(PREFACE);
+        c.frame(SETTINGS, 0, 0, settings);
+        if (protocol != Protocol.H2C_UPGRADE) {
+            c.request(1, "GET", path);
+        }
+        return c;
+    }
+
+    /** Sends {@code GET path} as an HTTP/1.1 request that asks for h2c, and reads the 101. */
+    private void upgrade(String path, byte[] settings) throws IOException {
+        String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + socket.getPort()
+                + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: "
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(settings) + "\r\n\r\n";
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        socket.setSoTimeout(5000);
+        String status = line();
+        if (!status.startsWith("HTTP/1.1 101 ")) {
+            throw new IOException("the server did not switch to h2c: " + status);
+        }
+        while (!line().isEmpty()) {
+            // the 101's headers
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("the connection closed in a response head");
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.US_ASCII);
     }
 
     /** Sends a request without a body on {@code stream}. */
@@ -137,10 +216,15 @@ public final class H2c implements AutoCloseable {
         } else {
             literal(block, 2, method); // literal value, name :method
         }
-        block.write(socket instanceof javax.net.ssl.SSLSocket ? 0x87 : 0x86); // :scheme https or http
+        block.write(secure ? 0x87 : 0x86); // :scheme https or http
         literal(block, 4, path); // :path
         literal(block, 1, "127.0.0.1:" + socket.getPort()); // :authority
         frame(HEADERS, END_HEADERS | END_STREAM, stream, block.toByteArray());
+    }
+
+    /** Grants the server {@code increment} more bytes on {@code stream} (0: the connection). */
+    public void windowUpdate(int stream, int increment) throws IOException {
+        frame(WINDOW_UPDATE, 0, stream, int32(increment));
     }
 
     public void rstStream(int stream, int errorCode) throws IOException {

@@ -19,6 +19,7 @@ import io.github.undertowstreaming.StreamingBody;
  *   <li>{@link #slowAfter}: once {@code n} bytes were read, every read first blocks for a while, as
  *       a slow source does (but the one that finds the end); {@link #close} or {@link #release}
  *       ends the block early (the read then fails, as a closed stream's does).</li>
+ *   <li>{@link #slowFirstRead}: the first read blocks for a while, as a source that opens slowly.</li>
  *   <li>{@link #failAt}: the read at byte {@code f} throws {@link IOException} (after blocking, if slow).</li>
  *   <li>{@link #length}: {@code KNOWN} reports {@link #reportedLength} (the size unless set),
  *       {@code UNKNOWN} -1, {@code LEARNED_ON_FIRST_READ} -1 until a read happened.</li>
@@ -40,6 +41,7 @@ public final class TestBody implements StreamingBody {
     private int maxRead = Integer.MAX_VALUE;
     private long slowAfter = -1;
     private Duration readDelay = Duration.ZERO;
+    private Duration firstReadDelay = Duration.ZERO;
     private long failAt = -1;
     private Length length = Length.KNOWN;
     private long reportedLength = Long.MIN_VALUE;
@@ -68,6 +70,12 @@ public final class TestBody implements StreamingBody {
     public TestBody slowAfter(long bytes, Duration delay) {
         this.slowAfter = bytes;
         this.readDelay = delay;
+        return this;
+    }
+
+    /** The first read blocks for {@code delay} first; the others are fast (unless {@link #slowAfter}). */
+    public TestBody slowFirstRead(Duration delay) {
+        this.firstReadDelay = delay;
         return this;
     }
 
@@ -100,9 +108,11 @@ public final class TestBody implements StreamingBody {
         opened = true;
         long pos = position;
         boolean atEnd = size >= 0 && pos >= size;
-        if (slowAfter >= 0 && pos >= slowAfter && !readDelay.isZero() && !atEnd) {
+        Duration delay = pos == 0 && !firstReadDelay.isZero() ? firstReadDelay
+                : slowAfter >= 0 && pos >= slowAfter && !atEnd ? readDelay : Duration.ZERO;
+        if (!delay.isZero()) {
             try {
-                if (release.await(readDelay.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (release.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
                     throw new IOException("TestBody: closed or released while a read was blocked");
                 }
             } catch (InterruptedException e) {

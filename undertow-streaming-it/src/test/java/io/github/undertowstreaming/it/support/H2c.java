@@ -131,9 +131,7 @@ public final class H2c implements AutoCloseable {
         return start(new H2c(s), bigWindow);
     }
 
-    /** Gives the server {@code increment} more bytes of window on {@code stream} (0: the connection). */
-    public void windowUpdate(int stream, int increment) throws IOException {
-        frame(WINDOW_UPDATE, 0, stream, int32(increment));
+    /**
      * Connects over {@code protocol} (one of the HTTP/2 ones), announces a stream window of
      * {@code streamWindow} bytes (SETTINGS_INITIAL_WINDOW_SIZE; the connection's stays 65,535) and
      * requests {@code GET path} on stream 1: with the h2c upgrade, as the HTTP/1.1 request that

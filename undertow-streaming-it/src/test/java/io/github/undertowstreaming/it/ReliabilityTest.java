@@ -102,6 +102,24 @@ class ReliabilityTest extends ContractTestBase {
                 () -> assertTrue(r.elapsedNanos() < TimeUnit.SECONDS.toNanos(3), () -> "answered soon after 300 ms; " + r));
     }
 
+    /**
+     * The first read outlives the read timeout, swallows the interrupt and returns data: the
+     * failure (500) is answered, and the pump never takes the response channel under it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void aFirstReadThatSwallowsTheReadTimeoutsInterruptAndReturnsDataStillGets500AndCompletes(Protocol protocol)
+            throws Exception {
+        StreamingOptions options = StreamingOptions.builder().readTimeout(Duration.ofMillis(300)).build();
+        streamRoute("/deaf", options, () -> new TestBody("body deaf to its interrupt").size(100_000)
+                .maxRead(16 * 1024).slowFirstRead(Duration.ofMillis(340)).deafToInterrupts());
+        Curl.Result r = curl(protocol, "/deaf").maxTime(Duration.ofSeconds(10)).run();
+        TestBody body = takeSent();
+        assertContract(body, protocol, "/deaf",
+                () -> assertEquals(500, r.status(), () -> "status; " + r),
+                () -> assertFalse(r.patternBody(), () -> "no body bytes; " + r));
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Protocol.class)
     void aReadLongerThanTheReadTimeoutMidBodyIsSeenIncompleteByTheClient(Protocol protocol) throws Exception {

@@ -257,8 +257,8 @@ public final class Pump implements Runnable {
                     continue; // failed from elsewhere: the loop ends the reader role
                 }
                 n = read(slot, first);
-                if (first) {
-                    sink.begin(n < 0 ? 0 : length);
+                if (first && !begin(n < 0 ? 0 : length)) {
+                    continue; // failed meanwhile, and reported: the loop ends the reader role
                 }
             } catch (Throwable t) {
                 fail(Failure.BODY, t);
@@ -446,7 +446,9 @@ public final class Pump implements Runnable {
                 promised = n < 0 ? 0 : length;
             }
         }
-        sink.begin(promised);
+        if (!begin(promised)) {
+            return false;
+        }
         closeBody();
         synchronized (this) {
             if (state != State.NEW) {
@@ -683,6 +685,37 @@ public final class Pump implements Runnable {
         if (close) {
             schedule();
         }
+    }
+
+    /**
+     * {@code sink.begin(length)} with the writer role held, so that a failure from elsewhere meanwhile
+     * (a read timeout whose interrupt the body swallowed, a client gone) is reported once begin has
+     * returned, never while it runs: begin takes the response channel on this thread, the report
+     * answers or aborts the exchange on the IO thread. False if the stream failed (then reported).
+     * Called by the reader role, before the first write.
+     */
+    private boolean begin(long length) {
+        synchronized (this) {
+            if (state == State.FAILED) {
+                return false;
+            }
+            writer = Writer.ACTIVE;
+        }
+        try {
+            sink.begin(length);
+        } catch (Throwable t) {
+            fail(Failure.BODY, t);
+            exitWriter();
+            return false;
+        }
+        synchronized (this) {
+            if (state != State.FAILED) {
+                writer = Writer.IDLE;
+                return true;
+            }
+        }
+        exitWriter();
+        return false;
     }
 
     /** Tells the sink, once; a sink that throws still lets the body close and the buffers go back. */

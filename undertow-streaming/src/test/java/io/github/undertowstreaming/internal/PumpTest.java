@@ -44,6 +44,31 @@ class PumpTest {
         assertTrue(workers.awaitTermination(5, TimeUnit.SECONDS));
     }
 
+    /**
+     * A failure from elsewhere (a read timeout whose interrupt the body swallowed, a client gone)
+     * while the reader is in {@code sink.begin}, which takes the response channel: the failure is
+     * reported once begin has returned, never while it runs, and the stream writes nothing.
+     */
+    @Test
+    void aFailureWhileTheSinkBeginsIsReportedOnlyOnceBeginHasReturned() throws Exception {
+        CountingBody body = new CountingBody(4, 16);
+        TestSink sink = new TestSink(16);
+        sink.holdBegin = true;
+        Pump pump = new Pump(body, sink, workers, 16, 0, 4096);
+        sink.pump = pump;
+        pump.start();
+        assertTrue(sink.beginEntered.await(10, TimeUnit.SECONDS));
+        pump.fail(Pump.Failure.TIMEOUT, new IOException("read timed out"));
+        assertEquals(0, sink.failures.get(), "reported while begin ran");
+        sink.beginRelease.countDown();
+        sink.failed.get(10, TimeUnit.SECONDS);
+        assertEquals(1, sink.failures.get());
+        assertEquals(false, sink.failedDuringBegin);
+        assertEquals(0, sink.received.get(), "bytes written after the failure");
+        body.awaitClosed();
+        assertEquals(1, body.closes.get());
+    }
+
     @Test
     void stackDepthStaysFlatOverOneHundredThousandChunks() throws Exception {
         int chunks = 100_000;
@@ -524,8 +549,29 @@ class PumpTest {
             return writeFailure instanceof IOException ? Pump.Failure.CLIENT : Pump.Failure.WRITE;
         }
 
+        /** When set, begin counts {@link #beginEntered} down and waits for {@link #beginRelease}. */
+        volatile boolean holdBegin;
+        final CountDownLatch beginEntered = new CountDownLatch(1);
+        final CountDownLatch beginRelease = new CountDownLatch(1);
+        volatile boolean inBegin;
+        /** Whether {@link #fail} was ever called while {@link #begin} ran. */
+        volatile boolean failedDuringBegin;
+
         @Override
         public void begin(long length) {
+            inBegin = true;
+            try {
+                if (holdBegin) {
+                    beginEntered.countDown();
+                    try {
+                        beginRelease.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            } finally {
+                inBegin = false;
+            }
         }
 
         @Override
@@ -598,6 +644,7 @@ class PumpTest {
 
         @Override
         public void fail(Pump.Failure kind, Throwable cause, long sent) {
+            failedDuringBegin |= inBegin;
             failures.incrementAndGet();
             failure.set(kind);
             failed.complete(cause);

@@ -45,6 +45,7 @@ public final class TestBody implements StreamingBody {
     private long failAt = -1;
     private Length length = Length.KNOWN;
     private long reportedLength = Long.MIN_VALUE;
+    private boolean deaf;
     private volatile long position;
     private volatile boolean opened;
     private volatile long lastReadStartNanos;
@@ -74,6 +75,15 @@ public final class TestBody implements StreamingBody {
     }
 
     /** The first read blocks for {@code delay} first; the others are fast (unless {@link #slowAfter}). */
+    /**
+     * Its slow reads ignore interrupts and {@code cancel()}: they sleep their whole delay, clear
+     * the interrupt, and return data, as a source that swallows {@code InterruptedException} does.
+     */
+    public TestBody deafToInterrupts() {
+        this.deaf = true;
+        return this;
+    }
+
     public TestBody slowFirstRead(Duration delay) {
         this.firstReadDelay = delay;
         return this;
@@ -110,7 +120,13 @@ public final class TestBody implements StreamingBody {
         boolean atEnd = size >= 0 && pos >= size;
         Duration delay = pos == 0 && !firstReadDelay.isZero() ? firstReadDelay
                 : slowAfter >= 0 && pos >= slowAfter && !atEnd ? readDelay : Duration.ZERO;
-        if (!delay.isZero()) {
+        if (!delay.isZero() && deaf) {
+            long until = System.nanoTime() + delay.toNanos();
+            for (long left; (left = until - System.nanoTime()) > 0; ) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left); // sleeping is the point: a source that ignores the interrupt
+            }
+            Thread.interrupted();
+        } else if (!delay.isZero()) {
             try {
                 if (release.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
                     throw new IOException("TestBody: closed or released while a read was blocked");

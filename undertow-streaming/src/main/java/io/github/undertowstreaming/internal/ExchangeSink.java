@@ -182,9 +182,16 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         return channel.flush();
     }
 
+    /**
+     * Resumes writes on the IO thread: the writer role may run on the executor, and a resume from
+     * there races with Undertow's SSL conduit, whose write-ready handler suspends the socket's
+     * writes on the IO thread from a state it read before (a lost wake-up; see Parking). The
+     * listener was set in {@link #begin}, before any interest.
+     */
     @Override
     public void notifyWhenWritable() {
-        channel.resumeWrites();
+        StreamSinkChannel c = channel;
+        onIoThread(c::resumeWrites);
     }
 
     /** The write listener: on the IO thread, when the socket has room again. */

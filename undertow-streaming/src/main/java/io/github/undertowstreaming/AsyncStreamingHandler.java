@@ -64,6 +64,8 @@ public final class AsyncStreamingHandler implements HttpHandler {
     private final Statistics statistics = new Statistics();
     /** {@code max-dispatched}, or null without a limit; made with the options, before they are published. */
     private volatile DispatchGate dispatchGate;
+    /** Transparent mode's conduit wrappers, with the options' minimum rates; made again with the options. */
+    private volatile ParkingConduits parking;
     /** Whether the server's buffer pool was checked for per-thread caches (transparent mode). */
     private volatile boolean poolChecked;
     /** Whether an exchange whose waits cannot park (AJP) was reported (transparent mode). */
@@ -84,6 +86,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             registeredName = options.name();
         }
         this.dispatchGate = gate(options);
+        this.parking = new ParkingConduits(options, statistics);
         this.options = options;
     }
 
@@ -118,7 +121,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             DispatchGate gate = dispatchGate;
             Executor ours = gate == null ? o.dispatch() : gate.forExchange(exchange);
             exchange.setDispatchExecutor(ours);
-            if (!ParkingConduits.addTo(exchange) && !notParkedReported) {
+            if (!parking.addTo(exchange) && !notParkedReported) {
                 notParkedReported = true;
                 Log.ROOT.waitsNotParked(toString(), exchange.getConnection().getTransportProtocol());
             }
@@ -161,6 +164,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
                 registeredName = o.name();
             }
             dispatchGate = gate(o);
+            parking = new ParkingConduits(o, statistics);
             options = o;
         }
         return o;
@@ -222,6 +226,21 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /** custom-filter parameter {@code maxDispatched}, as {@link StreamingOptions.Builder#maxDispatched}. */
     public void setMaxDispatched(String exchanges) {
         set("max-dispatched", exchanges);
+    }
+
+    /** custom-filter parameter {@code minRate}, in bytes per second, as {@link StreamingOptions.Builder#minRate}. */
+    public void setMinRate(String bytesPerSecond) {
+        set("min-rate", bytesPerSecond);
+    }
+
+    /** custom-filter parameter {@code minRateGrace}, in milliseconds, as {@link StreamingOptions.Builder#minRateGrace}. */
+    public void setMinRateGrace(String millis) {
+        set("min-rate-grace", millis);
+    }
+
+    /** custom-filter parameter {@code minRequestRate}, in bytes per second, as {@link StreamingOptions.Builder#minRequestRate}. */
+    public void setMinRequestRate(String bytesPerSecond) {
+        set("min-request-rate", bytesPerSecond);
     }
 
     /** custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}. */

@@ -83,6 +83,11 @@ public final class Streaming {
         private final long rejected;
         private final long timeouts;
         private final long limited;
+        private final long tooSlow;
+        private final long dispatchedTooSlow;
+        private final long waitingForClients;
+        private final long bytesHeldWaiting;
+        private final long longestWaitNanos;
         private final long bytesSent;
         private final long readNanos;
 
@@ -96,6 +101,11 @@ public final class Streaming {
             this.rejected = s.rejected();
             this.timeouts = s.timeouts();
             this.limited = s.limited();
+            this.tooSlow = s.tooSlow();
+            this.dispatchedTooSlow = s.dispatchedTooSlow();
+            this.waitingForClients = s.waitingForClients();
+            this.bytesHeldWaiting = s.bytesHeldWaiting();
+            this.longestWaitNanos = s.longestWaitNanos();
             this.bytesSent = s.bytesSent();
             this.readNanos = s.readNanos();
         }
@@ -115,9 +125,9 @@ public final class Streaming {
             return finished;
         }
 
-        /** Streams that failed, for any cause: the sum of the five counts below. */
+        /** Streams that failed, for any cause: the sum of the six counts below. */
         public long failed() {
-            return bodyFailures + clientFailures + writeFailures + rejected + timeouts;
+            return bodyFailures + clientFailures + writeFailures + rejected + timeouts + tooSlow;
         }
 
         /** Streams whose body failed: it threw, broke its contract, or did not keep its length. */
@@ -145,6 +155,34 @@ public final class Streaming {
             return timeouts;
         }
 
+        /** Streams whose client took fewer bytes than {@code min-rate} and was dropped. */
+        public long tooSlow() {
+            return tooSlow;
+        }
+
+        /**
+         * Dispatched exchanges (transparent mode) whose client was dropped below {@code min-rate}
+         * (a blocking write) or {@code min-request-rate} (a blocking read); not streams.
+         */
+        public long dispatchedTooSlow() {
+            return dispatchedTooSlow;
+        }
+
+        /** Streams and dispatched exchanges waiting for their client right now (a full socket or stream, a request body not sent). */
+        public long waitingForClients() {
+            return waitingForClients;
+        }
+
+        /** The bytes those waiting hold: a stream's pooled buffers, the rest of a blocked write. */
+        public long bytesHeldWaiting() {
+            return bytesHeldWaiting;
+        }
+
+        /** How long the longest of those waits has lasted so far; zero if none. */
+        public Duration longestWait() {
+            return Duration.ofNanos(longestWaitNanos);
+        }
+
         /** Streams refused with {@code 503} because {@code max-streams} were in flight; not started. */
         public long limited() {
             return limited;
@@ -165,7 +203,10 @@ public final class Streaming {
             return "Stats[inFlight=" + inFlight + ", started=" + started + ", finished=" + finished
                     + ", bodyFailures=" + bodyFailures + ", clientFailures=" + clientFailures
                     + ", writeFailures=" + writeFailures + ", rejected=" + rejected + ", timeouts=" + timeouts
-                    + ", limited=" + limited + ", bytesSent=" + bytesSent + ", readTime=" + readTime() + "]";
+                    + ", tooSlow=" + tooSlow + ", limited=" + limited + ", bytesSent=" + bytesSent
+                    + ", readTime=" + readTime() + ", dispatchedTooSlow=" + dispatchedTooSlow
+                    + ", waitingForClients=" + waitingForClients + ", bytesHeldWaiting=" + bytesHeldWaiting
+                    + ", longestWait=" + longestWait() + "]";
         }
     }
 }

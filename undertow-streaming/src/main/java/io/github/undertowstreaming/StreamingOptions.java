@@ -61,6 +61,22 @@ public final class StreamingOptions {
     /** The most streams {@link Builder#maxStreams} accepts. */
     public static final int MAX_MAX_STREAMS = 1 << 24;
 
+    /**
+     * Default {@code min-rate} and {@code min-request-rate}: 240 bytes per second, Kestrel's
+     * default minimum data rates. A browser on a poor mobile link moves ten times that and more
+     * (GPRS, the slowest link still in use, carries 2.5 KB/s and up), a slow-read or slow-POST
+     * attacker (a few bytes every few seconds) far less. A client that stops reading altogether,
+     * a paused media player among them, is dropped after the grace and one window; it asks again
+     * (a {@code Range} request) when it goes on.
+     */
+    public static final long DEFAULT_MIN_RATE = 240;
+
+    /** Default {@code min-rate-grace}: 5 s, Kestrel's. */
+    public static final Duration DEFAULT_MIN_RATE_GRACE = Duration.ofSeconds(5);
+
+    /** The largest {@code min-rate} and {@code min-request-rate} accepted: 1 GiB per second. */
+    public static final long MAX_MIN_RATE = 1L << 30;
+
     /** The longest timeout accepted: one day. */
     public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
@@ -81,6 +97,9 @@ public final class StreamingOptions {
     private final String name;
     private final Executor dispatch;
     private final int maxDispatched;
+    private final long minRate;
+    private final Duration minRateGrace;
+    private final long minRequestRate;
 
     private StreamingOptions(Builder b) {
         this.chunkSize = b.chunkSize;
@@ -94,6 +113,9 @@ public final class StreamingOptions {
         this.name = b.name;
         this.dispatch = b.dispatch;
         this.maxDispatched = b.maxDispatched;
+        this.minRate = b.minRate;
+        this.minRateGrace = b.minRateGrace;
+        this.minRequestRate = b.minRequestRate;
     }
 
     /** The options used where no {@link AsyncStreamingHandler} attached any. */
@@ -119,6 +141,9 @@ public final class StreamingOptions {
         b.name = name;
         b.dispatch = dispatch;
         b.maxDispatched = maxDispatched;
+        b.minRate = minRate;
+        b.minRateGrace = minRateGrace;
+        b.minRequestRate = minRequestRate;
         return b;
     }
 
@@ -184,6 +209,27 @@ public final class StreamingOptions {
     }
 
     /**
+     * The fewest bytes per second a client must take while the library waits for it (a stream's
+     * writer, a dispatched exchange's blocking write); 0 means no minimum. See {@link Builder#minRate}.
+     */
+    public long minRate() {
+        return minRate;
+    }
+
+    /** How long a client is waited on before {@link #minRate} and {@link #minRequestRate} count. */
+    public Duration minRateGrace() {
+        return minRateGrace;
+    }
+
+    /**
+     * The fewest bytes per second a client must send while a dispatched exchange's blocking read
+     * of the request body waits for it; 0 means no minimum. See {@link Builder#minRequestRate}.
+     */
+    public long minRequestRate() {
+        return minRequestRate;
+    }
+
+    /**
      * One virtual thread per task, for {@link Builder#dispatch}: {@code dispatch=virtual} in text.
      * One executor for the process; its threads are named {@code undertow-streaming-vt-N}.
      *
@@ -221,7 +267,9 @@ public final class StreamingOptions {
                 + ", executor=" + (executor == null ? "worker" : executor) + ", skip=" + skip
                 + ", max-streams=" + maxStreams + ", read-timeout=" + readTimeout.toMillis()
                 + ", write-timeout=" + writeTimeout.toMillis() + ", name=" + name
-                + ", dispatch=" + (dispatch == null ? "worker" : dispatch) + ", max-dispatched=" + maxDispatched + "]";
+                + ", dispatch=" + (dispatch == null ? "worker" : dispatch) + ", max-dispatched=" + maxDispatched
+                + ", min-rate=" + minRate + ", min-rate-grace=" + minRateGrace.toMillis()
+                + ", min-request-rate=" + minRequestRate + "]";
     }
 
     /** Builds {@link StreamingOptions}. Not thread-safe; each setter checks its value at once. */
@@ -237,6 +285,9 @@ public final class StreamingOptions {
         private String name;
         private Executor dispatch;
         private int maxDispatched;
+        private long minRate = DEFAULT_MIN_RATE;
+        private Duration minRateGrace = DEFAULT_MIN_RATE_GRACE;
+        private long minRequestRate = DEFAULT_MIN_RATE;
 
         private Builder() {
         }
@@ -388,6 +439,57 @@ public final class StreamingOptions {
             }
             this.maxDispatched = exchanges;
             return this;
+        }
+
+        /**
+         * A minimum data rate against slow-read attacks, in bytes per second, from 0 (none) to
+         * {@link #MAX_MIN_RATE}; by default {@link #DEFAULT_MIN_RATE}. Counted over the time the
+         * library waits for the client, never the time a stream waits for its own body: after
+         * {@link #minRateGrace the grace}, a client that took fewer than {@code bytes × window}
+         * bytes over the last window of that waiting time (the grace's length, at least a second)
+         * is dropped as too slow: the HTTP/1.x connection closed abortively (RST, so that the bytes
+         * queued for it in the kernel are freed at once), the HTTP/2 stream reset, the body closed
+         * and the buffers returned. Covers {@code Streaming.send} streams and, in transparent mode,
+         * dispatched exchanges' blocking writes (the write throws an {@code IOException}).
+         */
+        public Builder minRate(long bytesPerSecond) {
+            this.minRate = rate("min-rate", bytesPerSecond);
+            return this;
+        }
+
+        /**
+         * How long a client is waited on before the minimum rates count, from 0 to
+         * {@link #MAX_TIMEOUT}; by default {@link #DEFAULT_MIN_RATE_GRACE}. The first tens of KiB
+         * of a response vanish into kernel buffers at once: the rate is measured from the end of
+         * the grace, not from the stream's start.
+         */
+        public Builder minRateGrace(Duration grace) {
+            Messages.MESSAGES.checkNotNull("min-rate-grace", grace);
+            if (grace.isNegative() || grace.compareTo(MAX_TIMEOUT) > 0) {
+                throw Messages.MESSAGES.badValue("min-rate-grace", "from 0 to " + MAX_TIMEOUT.toMillis() + " ms",
+                        grace.toMillis() + " ms");
+            }
+            this.minRateGrace = grace;
+            return this;
+        }
+
+        /**
+         * The same minimum for request bodies that a dispatched exchange reads in blocking style
+         * (transparent mode), against slow-POST attackers, in bytes per second, from 0 (none) to
+         * {@link #MAX_MIN_RATE}; by default {@link #DEFAULT_MIN_RATE}. The blocked read throws an
+         * {@code IOException} and the connection is closed abortively (HTTP/2: the stream reset).
+         */
+        public Builder minRequestRate(long bytesPerSecond) {
+            this.minRequestRate = rate("min-request-rate", bytesPerSecond);
+            return this;
+        }
+
+        private static long rate(String option, long bytesPerSecond) {
+            if (bytesPerSecond < 0 || bytesPerSecond > MAX_MIN_RATE) {
+                throw Messages.MESSAGES.badValue(option, "between 0 (none) and " + MAX_MIN_RATE + " bytes per second",
+                        bytesPerSecond);
+            }
+            return bytesPerSecond;
         }
 
         private static Duration timeout(String option, Duration timeout) {

@@ -54,7 +54,7 @@ import io.undertow.server.handlers.BlockingHandler;
 class TransparentModeTimeoutsTest extends ContractTestBase {
 
     /** The listener's read and write timeout of the tests that wait for it. */
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final long BIG = 32L << 20;
     /**
      * The timeouts of the tests whose clients keep going, at a rate a few times the body per

@@ -97,7 +97,7 @@ final class Attributes {
                 .setAllowExpression(true)
                 .setValidator(LIBRARY_CHECK)
                 .setRestartAllServices();
-        if (name.endsWith("-timeout")) {
+        if (name.endsWith("-timeout") || name.equals("min-rate-grace")) {
             b.setMeasurementUnit(MeasurementUnit.MILLISECONDS);
         } else if (name.equals("chunk-size") || name.equals("read-budget")) {
             b.setMeasurementUnit(MeasurementUnit.BYTES);

@@ -41,6 +41,13 @@ final class HandlerStatistics {
     }
 
     long value(Metric metric) {
+        if (metric.largest()) {
+            long largest = 0;
+            for (AsyncStreamingHandler h : live) {
+                largest = Math.max(largest, metric.of(h.statistics()));
+            }
+            return largest;
+        }
         long sum = retired.get(metric).sum();
         for (AsyncStreamingHandler h : live) {
             sum += metric.of(h.statistics());

@@ -26,11 +26,17 @@ enum Metric {
     REJECTED("rejected", true, MeasurementUnit.NONE, Streaming.Stats::rejected),
     TIMEOUTS("timeouts", true, MeasurementUnit.NONE, Streaming.Stats::timeouts),
     LIMITED("limited", true, MeasurementUnit.NONE, Streaming.Stats::limited),
+    TOO_SLOW("too-slow", true, MeasurementUnit.NONE, Streaming.Stats::tooSlow),
+    DISPATCHED_TOO_SLOW("dispatched-too-slow", true, MeasurementUnit.NONE, Streaming.Stats::dispatchedTooSlow),
+    WAITING_FOR_CLIENTS("waiting-for-clients", false, MeasurementUnit.NONE, Streaming.Stats::waitingForClients),
+    BYTES_HELD_WAITING("bytes-held-waiting", false, MeasurementUnit.BYTES, Streaming.Stats::bytesHeldWaiting),
+    /** The longest current wait: the largest over the deployments, not their sum. */
+    LONGEST_WAIT("longest-wait", false, MeasurementUnit.MILLISECONDS, s -> s.longestWait().toMillis()),
     BYTES_SENT("bytes-sent", true, MeasurementUnit.BYTES, Streaming.Stats::bytesSent),
     READ_TIME("read-time", true, MeasurementUnit.MILLISECONDS, s -> s.readTime().toMillis());
 
     private final String attributeName;
-    /** A counter only grows; the one gauge, streams in flight, is not kept for an undeployed deployment. */
+    /** A counter only grows; a gauge (streams in flight, the waits for clients) is not kept for an undeployed deployment. */
     private final boolean counter;
     private final ToLongFunction<Streaming.Stats> read;
     private final AttributeDefinition definition;
@@ -63,6 +69,11 @@ enum Metric {
 
     boolean counter() {
         return counter;
+    }
+
+    /** Whether the deployments' values are combined by their largest (else by their sum). */
+    boolean largest() {
+        return this == LONGEST_WAIT;
     }
 
     long of(Streaming.Stats stats) {

@@ -53,6 +53,9 @@ final class ClientWatch implements Runnable {
     private final long writeTimeout;
     private final long period;
     private final Object body;
+    /** {@code min-rate}, or null for none; ticks only. */
+    private final ClientRate rate;
+    private final long minRate;
     private volatile XnioExecutor.Key key;
     private volatile boolean stopped;
     /** The client pipelined bytes: no more reads of the connection here. */
@@ -61,17 +64,21 @@ final class ClientWatch implements Runnable {
     /**
      * @param readTimeout  the longest one body read may take; zero for no limit
      * @param writeTimeout the longest the writer may wait for a full socket; zero for no limit
+     * @param minRate      the fewest bytes per second the client must take, counted from the end of
+     *                     {@code grace} of waiting for it; zero for no minimum
      */
     ClientWatch(HttpServerExchange exchange, Pump pump, Supplier<StreamSinkChannel> channel,
-            Duration readTimeout, Duration writeTimeout, Object body) {
+            Duration readTimeout, Duration writeTimeout, long minRate, Duration grace, Object body) {
         this.exchange = exchange;
         this.pump = pump;
         this.channel = channel;
         this.readTimeout = readTimeout.toNanos();
         this.writeTimeout = writeTimeout.toNanos();
         this.body = body;
+        this.minRate = minRate;
+        this.rate = minRate > 0 ? new ClientRate(minRate, grace) : null;
         long p = TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
-        for (long t : new long[] {this.readTimeout, this.writeTimeout}) {
+        for (long t : new long[] {this.readTimeout, this.writeTimeout, rate == null ? 0 : rate.window()}) {
             if (t > 0) {
                 p = Math.min(p, Math.max(TimeUnit.MILLISECONDS.toNanos(1), t / 4));
             }
@@ -123,6 +130,14 @@ final class ClientWatch implements Runnable {
         if (waiting != -1 && writeTimeout > 0 && now - waiting > writeTimeout) {
             pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.writeTimedOut(TimeUnit.NANOSECONDS.toMillis(writeTimeout)));
             return;
+        }
+        if (rate != null) {
+            long r = rate.tooSlow(pump.waitedForClient(now), pump.sent());
+            if (r >= 0) {
+                pump.fail(Pump.Failure.TOO_SLOW, Messages.MESSAGES.tooSlow(r,
+                        TimeUnit.NANOSECONDS.toMillis(rate.window()), minRate));
+                return;
+            }
         }
         if (reading != -1 && pump.whileReading(this::gone)) {
             pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());

@@ -62,7 +62,8 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         this.http2 = Protocols.HTTP_2_0.equals(exchange.getProtocol());
         this.pump = new Pump(body, this, executor, gate, options.chunkSize(), options.readAhead(), options.readBudget(),
                 stats, options.maxStreams());
-        this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(), body);
+        this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(),
+                options.minRate(), options.minRateGrace(), body);
     }
 
     /**
@@ -259,6 +260,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             abort();
             return;
         }
+        if (kind == Pump.Failure.TOO_SLOW) {
+            Log.IO.tooSlow(request, cause.getMessage(), sent, body);
+            abort(true);
+            return;
+        }
         if (cause instanceof WriteTimeoutException) {
             Log.IO.writeTimedOut(cause, request, sent, body);
             abort();
@@ -315,11 +321,19 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      * is terminated here, as that listener would. HTTP/1.x and AJP: the connection is closed.
      */
     private void abort() {
+        abort(false);
+    }
+
+    /**
+     * As {@link #abort()}; {@code abortively}: an HTTP/1.x connection is reset (RST, SO_LINGER 0),
+     * so that the bytes queued in the kernel for a client dropped as too slow are freed at once.
+     */
+    private void abort(boolean abortively) {
         if (http2 && channel != null) {
             IoUtils.safeClose(channel);
             Connectors.terminateResponse(exchange);
         } else {
-            IoUtils.safeClose(exchange.getConnection());
+            Aborts.close(exchange.getConnection(), abortively);
         }
         exchange.endExchange();
     }

@@ -71,7 +71,7 @@ public final class Jmx {
 
         @Override
         public long getStreamsFailed() {
-            return s.bodyFailures() + s.clientFailures() + s.writeFailures() + s.rejected() + s.timeouts();
+            return s.bodyFailures() + s.clientFailures() + s.writeFailures() + s.rejected() + s.timeouts() + s.tooSlow();
         }
 
         @Override
@@ -97,6 +97,31 @@ public final class Jmx {
         @Override
         public long getTimeouts() {
             return s.timeouts();
+        }
+
+        @Override
+        public long getTooSlow() {
+            return s.tooSlow();
+        }
+
+        @Override
+        public long getDispatchedTooSlow() {
+            return s.dispatchedTooSlow();
+        }
+
+        @Override
+        public long getWaitingForClients() {
+            return s.waitingForClients();
+        }
+
+        @Override
+        public long getBytesHeldWaiting() {
+            return s.bytesHeldWaiting();
+        }
+
+        @Override
+        public long getLongestWaitMillis() {
+            return s.longestWaitNanos() / 1_000_000;
         }
 
         @Override

@@ -89,6 +89,10 @@ public interface Log extends BasicLogger {
     @Message(id = 17, value = "%s dispatches exchanges whose blocking reads and writes over %s wait for the client as Undertow does without it, in XNIO's selector per waiting thread (which pins a virtual thread's carrier on Java 21 to 23, and holds an epoll descriptor and an eventfd per waiting thread on later versions): only HTTP/1.x and HTTP/2 waits park. Logged once")
     void waitsNotParked(String handler, String protocol);
 
+    @LogMessage(level = DEBUG)
+    @Message(id = 18, value = "Dropping the client of %s as too slow (%s), after %d bytes of %s: the connection closed abortively, or the HTTP/2 stream reset")
+    void tooSlow(String request, String measured, long sent, Object body);
+
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);

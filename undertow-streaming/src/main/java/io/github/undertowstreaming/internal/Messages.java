@@ -83,6 +83,12 @@ public interface Messages {
     @Message(id = 121, value = "max-dispatched=%d needs dispatch: it bounds the exchanges dispatched to the dispatch executor, and without dispatch (or with dispatch=worker) there are none; set dispatch (virtual, or an executor), or remove max-dispatched")
     IllegalArgumentException maxDispatchedWithoutDispatch(int maxDispatched);
 
+    @Message(id = 123, value = "The client took %d bytes per second over the last %d ms it was waited on, below min-rate=%d")
+    IOException tooSlow(long rate, long windowMillis, long minRate);
+
+    @Message(id = 124, value = "The client sent %d bytes per second of the request body over the last %d ms it was waited on, below min-request-rate=%d")
+    IOException requestTooSlow(long rate, long windowMillis, long minRate);
+
     /** Returns {@code value}, or throws {@link #notNull} naming it. */
     default <T> T checkNotNull(String name, T value) {
         if (value == null) {

@@ -34,6 +34,9 @@ public final class OptionsText {
         p.put("name", String.class);
         p.put("dispatch", String.class);
         p.put("max-dispatched", Integer.class);
+        p.put("min-rate", Long.class);
+        p.put("min-rate-grace", Long.class);
+        p.put("min-request-rate", Long.class);
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
     }
 
@@ -66,6 +69,12 @@ public final class OptionsText {
                 return b.dispatch(dispatch(String.valueOf(value)));
             case "max-dispatched":
                 return b.maxDispatched((int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE));
+            case "min-rate":
+                return b.minRate(number(name, value, Long.MIN_VALUE, Long.MAX_VALUE));
+            case "min-rate-grace":
+                return b.minRateGrace(millis(name, value));
+            case "min-request-rate":
+                return b.minRequestRate(number(name, value, Long.MIN_VALUE, Long.MAX_VALUE));
             default:
                 throw Messages.MESSAGES.unknownParameter(name, PARAMETERS.keySet().toString());
         }
@@ -154,6 +163,15 @@ public final class OptionsText {
         }
         if (o.maxDispatched() != d.maxDispatched()) {
             params.add("max-dispatched=" + o.maxDispatched());
+        }
+        if (o.minRate() != d.minRate()) {
+            params.add("min-rate=" + o.minRate());
+        }
+        if (!o.minRateGrace().equals(d.minRateGrace())) {
+            params.add("min-rate-grace=" + o.minRateGrace().toMillis());
+        }
+        if (o.minRequestRate() != d.minRequestRate()) {
+            params.add("min-request-rate=" + o.minRequestRate());
         }
         return params.toString();
     }

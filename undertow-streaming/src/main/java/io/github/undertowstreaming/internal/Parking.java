@@ -6,6 +6,7 @@ import java.nio.channels.Channel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.xnio.ChannelListener;
 import org.xnio.XnioIoThread;
@@ -66,7 +67,12 @@ final class Parking<C extends Channel> {
         /** The time the caller gave ran out. */
         ELAPSED,
         /** No readiness for the listener's timeout: the caller closes the connection or stream and throws. */
-        TIMED_OUT
+        TIMED_OUT,
+        /**
+         * The client moved fewer bytes than its minimum rate over the time it was waited on
+         * ({@link #measuredRate}): the caller drops it, abortively, and throws.
+         */
+        TOO_SLOW
     }
 
     private final Direction<C> direction;
@@ -81,20 +87,50 @@ final class Parking<C extends Channel> {
     private final BooleanSupplier open;
     private final long timeout;
     private final long slice;
+    /** The minimum rate ({@code min-rate}, {@code min-request-rate}), or null for none; waiting thread only. */
+    private final ClientRate rate;
+    /** The bytes the client has moved in all (taken by writes, given by reads); read on the waiting thread. */
+    private final LongSupplier moved;
+    /** The bytes a waiting thread holds (the rest of its write), for the statistics. */
+    private final LongSupplier held;
+    private final Statistics stats;
+    /** The waits before the one under way, in all; waiting thread only (one wait at a time). */
+    private long waited;
+    /** The rate of the last {@link Outcome#TOO_SLOW}, bytes per second. */
+    private long measuredRate = -1;
     /** The wait whose listener is set; IO thread only. */
     private Waiter pending;
 
     /**
      * @param timeout the listener's timeout for this direction, in nanoseconds; 0 for none
+     * @param rate    the client's minimum rate, or null for none
+     * @param moved   the bytes the client has moved in all, for {@code rate}
+     * @param held    the bytes the waiting thread holds, for the statistics
      */
-    Parking(Direction<C> direction, C channel, XnioIoThread io, BooleanSupplier open, long timeout) {
+    Parking(Direction<C> direction, C channel, XnioIoThread io, BooleanSupplier open, long timeout, ClientRate rate,
+            LongSupplier moved, LongSupplier held, Statistics stats) {
         this.direction = direction;
         this.channel = channel;
         this.io = io;
         this.open = open;
         this.timeout = timeout;
-        this.slice = timeout > 0 ? Math.min(RECHECK_NANOS, Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeout / 3))
+        this.rate = rate;
+        this.moved = moved;
+        this.held = held;
+        this.stats = stats;
+        long s = timeout > 0 ? Math.min(RECHECK_NANOS, Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeout / 3))
                 : RECHECK_NANOS;
+        this.slice = rate == null ? s : Math.min(s, rate.window() / 4);
+    }
+
+    /** The rate that ended the last wait as {@link Outcome#TOO_SLOW}, in bytes per second. */
+    long measuredRate() {
+        return measuredRate;
+    }
+
+    /** The window of the minimum rate, in nanoseconds; 0 without one. */
+    long rateWindow() {
+        return rate == null ? 0 : rate.window();
     }
 
     /** The listener's timeout for this direction, in nanoseconds; 0 for none. */
@@ -112,6 +148,24 @@ final class Parking<C extends Channel> {
     Outcome await(long nanos) throws IOException {
         Waiter w = new Waiter(Thread.currentThread());
         long start = System.nanoTime();
+        stats.waitBegan(w, start, held.getAsLong());
+        try {
+            return await(w, start, nanos);
+        } finally {
+            stats.waitEnded(w);
+            waited += System.nanoTime() - start;
+        }
+    }
+
+    private Outcome await(Waiter w, long start, long nanos) throws IOException {
+        if (rate != null) {
+            // judged at every wait too: a trickle client makes many short waits, none a slice long
+            long r = rate.tooSlow(waited, moved.getAsLong());
+            if (r >= 0) {
+                measuredRate = r;
+                return Outcome.TOO_SLOW;
+            }
+        }
         long limit = nanos < 0 ? Long.MAX_VALUE : nanos;
         long expiry = timeout > 0 ? timeout : Long.MAX_VALUE;
         OnIoThread.call(io, () -> {
@@ -138,6 +192,17 @@ final class Parking<C extends Channel> {
                 return w.ready ? Outcome.READY : Outcome.ELAPSED;
             }
             if (now - nextCheck >= 0) {
+                if (rate != null) {
+                    long r = rate.tooSlow(waited + elapsed, moved.getAsLong());
+                    if (r >= 0) {
+                        disarm(w);
+                        if (!w.ready) {
+                            measuredRate = r;
+                            return Outcome.TOO_SLOW;
+                        }
+                        return Outcome.READY;
+                    }
+                }
                 if (!open.getAsBoolean()) {
                     disarm(w);
                     return Outcome.READY; // the caller's retry sees the closed channel

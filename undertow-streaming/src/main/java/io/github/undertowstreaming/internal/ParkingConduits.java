@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.xnio.Buffers;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.Option;
@@ -99,16 +100,30 @@ public final class ParkingConduits {
      */
     private static final Method SOURCE_CHANNEL = sourceChannelMethod();
 
-    private static final ConduitWrapper<StreamSinkConduit> RESPONSE = (ConduitFactory<StreamSinkConduit> factory,
-            HttpServerExchange exchange) -> new Sink(factory.create(), exchange);
+    private final Statistics stats;
+    private final long minRate;
+    private final long minRequestRate;
+    private final java.time.Duration grace;
 
-    private static final ConduitWrapper<StreamSourceConduit> REQUEST = (ConduitFactory<StreamSourceConduit> factory,
+    private final ConduitWrapper<StreamSinkConduit> response = (ConduitFactory<StreamSinkConduit> factory,
+            HttpServerExchange exchange) -> new Sink(factory.create(), exchange, this);
+
+    private final ConduitWrapper<StreamSourceConduit> request = (ConduitFactory<StreamSourceConduit> factory,
             HttpServerExchange exchange) -> {
         ConduitStreamSourceChannel channel = sourceChannel(exchange);
-        return channel == null ? factory.create() : new Source(factory.create(), exchange, channel);
+        return channel == null ? factory.create() : new Source(factory.create(), exchange, channel, this);
     };
 
-    private ParkingConduits() {
+    /**
+     * The wrappers of one handler: its minimum rates ({@code min-rate} for writes,
+     * {@code min-request-rate} for reads, from the end of {@code min-rate-grace}), and its
+     * statistics, which count the clients dropped as too slow and the waits under way.
+     */
+    public ParkingConduits(io.github.undertowstreaming.StreamingOptions options, Statistics stats) {
+        this.stats = stats;
+        this.minRate = options.minRate();
+        this.minRequestRate = options.minRequestRate();
+        this.grace = options.minRateGrace();
     }
 
     /** The first exchange a handler dispatches: warns once if the server's pool caches buffers per thread. */
@@ -120,11 +135,11 @@ public final class ParkingConduits {
      * Adds both wrappers if the exchange runs on an HTTP/1.x or HTTP/2 connection; on the IO thread,
      * before the handler. False for any other connection (AJP), whose waits stay XNIO's.
      */
-    public static boolean addTo(HttpServerExchange exchange) {
+    public boolean addTo(HttpServerExchange exchange) {
         ServerConnection c = exchange.getConnection();
         if (c instanceof HttpServerConnection || c instanceof Http2ServerConnection) {
-            exchange.addResponseWrapper(RESPONSE);
-            exchange.addRequestWrapper(REQUEST);
+            exchange.addResponseWrapper(response);
+            exchange.addRequestWrapper(request);
             return true;
         }
         return false;
@@ -182,13 +197,52 @@ public final class ParkingConduits {
         OnIoThread.execute(io, task);
     }
 
-    private static final class Sink extends AbstractStreamSinkConduit<StreamSinkConduit> {
+    /**
+     * Ends a wait that did not end with readiness: a timeout or a client too slow. HTTP/2: only
+     * this stream, reset on the IO thread (its channel's forced close sends RST_STREAM). HTTP/1.x:
+     * the connection closed from this, the waiting, thread, as Undertow's
+     * {@code WriteTimeoutStreamSinkConduit.handleWriteTimeout} closes it: the exchange then ends
+     * here, not under this thread from the IO thread; abortively (RST) for a client too slow.
+     */
+    private static void drop(HttpServerExchange exchange, boolean abortively) throws IOException {
+        if (exchange.getConnection() instanceof Http2ServerConnection) {
+            OnIoThread.call(exchange.getIoThread(), () -> {
+                IoUtils.safeClose(Connectors.getConduitSinkChannel(exchange));
+                Connectors.terminateResponse(exchange);
+                return null;
+            });
+        } else {
+            Aborts.close(exchange.getConnection(), abortively);
+        }
+    }
+
+    /** A wait that ended without readiness: drops the client, counts it, and gives the exception to throw. */
+    private IOException ended(Parking.Outcome outcome, Parking<?> parking, HttpServerExchange exchange, boolean write,
+            long moved) throws IOException {
+        drop(exchange, outcome == Parking.Outcome.TOO_SLOW);
+        if (outcome == Parking.Outcome.TIMED_OUT) {
+            long millis = TimeUnit.NANOSECONDS.toMillis(parking.timeout());
+            return write ? Messages.MESSAGES.writeTimedOut(millis) : Messages.MESSAGES.requestReadTimedOut(millis);
+        }
+        stats.countTooSlow();
+        long window = TimeUnit.NANOSECONDS.toMillis(parking.rateWindow());
+        IOException e = write ? Messages.MESSAGES.tooSlow(parking.measuredRate(), window, minRate)
+                : Messages.MESSAGES.requestTooSlow(parking.measuredRate(), window, minRequestRate);
+        Log.IO.tooSlow(exchange.getRequestMethod() + " " + exchange.getRequestURI(), e.getMessage(), moved,
+                write ? "a dispatched exchange's response" : "a dispatched exchange's request body");
+        return e;
+    }
+
+    private final class Sink extends AbstractStreamSinkConduit<StreamSinkConduit> {
         private final HttpServerExchange exchange;
         private final XnioIoThread io;
         private final boolean http2;
         private final Parking<ConduitStreamSinkChannel> parking;
+        /** Bytes the connection took, and the rest of the last write it did not take; writing thread. */
+        private long taken;
+        private long left;
 
-        Sink(StreamSinkConduit next, HttpServerExchange exchange) {
+        Sink(StreamSinkConduit next, HttpServerExchange exchange, ParkingConduits owner) {
             super(next);
             this.exchange = exchange;
             this.io = exchange.getIoThread();
@@ -196,7 +250,15 @@ public final class ParkingConduits {
             ServerConnection connection = exchange.getConnection();
             BooleanSupplier open = connection::isOpen;
             this.parking = new Parking<>(WRITES, Connectors.getConduitSinkChannel(exchange), io, open,
-                    timeout(exchange, Options.WRITE_TIMEOUT));
+                    timeout(exchange, Options.WRITE_TIMEOUT),
+                    owner.minRate > 0 ? new ClientRate(owner.minRate, owner.grace) : null,
+                    () -> taken, () -> left, owner.stats);
+        }
+
+        private long took(long n, long remaining) {
+            taken += Math.max(n, 0);
+            left = remaining;
+            return n;
         }
 
         @Override
@@ -219,21 +281,9 @@ public final class ParkingConduits {
                 }
                 return;
             }
-            if (parking.await(nanos) == Parking.Outcome.TIMED_OUT) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(parking.timeout());
-                if (http2) {
-                    // only this stream: its channel's forced close sends RST_STREAM, on the IO thread
-                    OnIoThread.call(io, () -> {
-                        next.truncateWrites();
-                        Connectors.terminateResponse(exchange);
-                        return null;
-                    });
-                } else {
-                    // on this thread, as Undertow's WriteTimeoutStreamSinkConduit.handleWriteTimeout
-                    // closes it: the exchange then ends here, not under this thread from the IO thread
-                    IoUtils.safeClose(exchange.getConnection());
-                }
-                throw Messages.MESSAGES.writeTimedOut(millis);
+            Parking.Outcome outcome = parking.await(nanos);
+            if (outcome == Parking.Outcome.TIMED_OUT || outcome == Parking.Outcome.TOO_SLOW) {
+                throw ended(outcome, parking, exchange, true, taken);
             }
         }
 
@@ -256,23 +306,27 @@ public final class ParkingConduits {
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            return http2 ? OnIoThread.call(io, () -> next.write(src)) : next.write(src);
+            int n = http2 ? OnIoThread.call(io, () -> next.write(src)) : next.write(src);
+            return (int) took(n, src.remaining());
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return http2 ? OnIoThread.call(io, () -> next.write(srcs, offset, length)) : next.write(srcs, offset, length);
+            long n = http2 ? OnIoThread.call(io, () -> next.write(srcs, offset, length)) : next.write(srcs, offset, length);
+            return took(n, Buffers.remaining(srcs, offset, length));
         }
 
         @Override
         public int writeFinal(ByteBuffer src) throws IOException {
-            return http2 ? OnIoThread.call(io, () -> next.writeFinal(src)) : next.writeFinal(src);
+            int n = http2 ? OnIoThread.call(io, () -> next.writeFinal(src)) : next.writeFinal(src);
+            return (int) took(n, src.remaining());
         }
 
         @Override
         public long writeFinal(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return http2 ? OnIoThread.call(io, () -> next.writeFinal(srcs, offset, length))
+            long n = http2 ? OnIoThread.call(io, () -> next.writeFinal(srcs, offset, length))
                     : next.writeFinal(srcs, offset, length);
+            return took(n, Buffers.remaining(srcs, offset, length));
         }
 
         @Override
@@ -331,20 +385,37 @@ public final class ParkingConduits {
         }
     }
 
-    private static final class Source extends AbstractStreamSourceConduit<StreamSourceConduit> {
+    private final class Source extends AbstractStreamSourceConduit<StreamSourceConduit> {
         private final HttpServerExchange exchange;
         private final XnioIoThread io;
-        private final boolean http2;
         private final Parking<ConduitStreamSourceChannel> parking;
+        /** Request body bytes read; reading thread. */
+        private long given;
 
-        Source(StreamSourceConduit next, HttpServerExchange exchange, ConduitStreamSourceChannel channel) {
+        Source(StreamSourceConduit next, HttpServerExchange exchange, ConduitStreamSourceChannel channel,
+                ParkingConduits owner) {
             super(next);
             this.exchange = exchange;
             this.io = exchange.getIoThread();
-            this.http2 = exchange.getConnection() instanceof Http2ServerConnection;
             ServerConnection connection = exchange.getConnection();
             BooleanSupplier open = connection::isOpen;
-            this.parking = new Parking<>(READS, channel, io, open, timeout(exchange, Options.READ_TIMEOUT));
+            this.parking = new Parking<>(READS, channel, io, open, timeout(exchange, Options.READ_TIMEOUT),
+                    owner.minRequestRate > 0 ? new ClientRate(owner.minRequestRate, owner.grace) : null,
+                    () -> given, () -> 0, owner.stats);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = next.read(dst);
+            given += Math.max(n, 0);
+            return n;
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            long n = next.read(dsts, offset, length);
+            given += Math.max(n, 0);
+            return n;
         }
 
         @Override
@@ -366,19 +437,9 @@ public final class ParkingConduits {
                 }
                 return;
             }
-            if (parking.await(nanos) == Parking.Outcome.TIMED_OUT) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(parking.timeout());
-                if (http2) {
-                    // only this stream: closing its response resets it (RST_STREAM), on the IO thread
-                    OnIoThread.call(io, () -> {
-                        IoUtils.safeClose(Connectors.getConduitSinkChannel(exchange));
-                        Connectors.terminateResponse(exchange);
-                        return null;
-                    });
-                } else {
-                    IoUtils.safeClose(exchange.getConnection());
-                }
-                throw Messages.MESSAGES.requestReadTimedOut(millis);
+            Parking.Outcome outcome = parking.await(nanos);
+            if (outcome == Parking.Outcome.TIMED_OUT || outcome == Parking.Outcome.TOO_SLOW) {
+                throw ended(outcome, parking, exchange, false, given);
             }
         }
 

@@ -86,7 +86,9 @@ public final class Pump implements Runnable {
         /** A read took longer than the read timeout, or the client took no bytes for the write timeout. */
         TIMEOUT,
         /** The handler had {@code max-streams} streams in flight already; nothing was read. */
-        LIMITED
+        LIMITED,
+        /** The client took fewer bytes than {@code min-rate} over the time it was waited on. */
+        TOO_SLOW
     }
 
     private final StreamingBody body;
@@ -128,6 +130,8 @@ public final class Pump implements Runnable {
     private Thread readerThread;
     /** When the writer was last armed on a full socket ({@code System.nanoTime()}). */
     private long armedAt;
+    /** How long the writer has waited for the client in all, the wait under way not included. */
+    private long waited;
     /** Every chunk is written and the final flush is under way: the sink may see the response end. */
     private boolean finishing;
 
@@ -139,6 +143,9 @@ public final class Pump implements Runnable {
     private boolean ended;
     /** One byte of room to confirm the end of a body whose promised last byte filled its chunk. */
     private ByteBuffer probe;
+
+    /** Bytes of pooled buffers this stream holds: what a client that stalls keeps in memory. */
+    private volatile long allocated;
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
@@ -533,8 +540,7 @@ public final class Pump implements Runnable {
                     if (state == State.FAILED) {
                         break;
                     }
-                    writer = Writer.ARMED;
-                    armedAt = System.nanoTime();
+                    arm();
                 }
                 sink.notifyWhenWritable(); // onWritable writes on, or flushes again
                 return;
@@ -597,8 +603,7 @@ public final class Pump implements Runnable {
                 stats.ended(null);
                 return true;
             } else {
-                writer = Writer.ARMED;
-                armedAt = System.nanoTime();
+                arm();
                 armed = true;
             }
         }
@@ -627,6 +632,7 @@ public final class Pump implements Runnable {
         state = State.DONE;
         stats.ended(null);
         if (writer == Writer.ARMED) {
+            disarm();
             writer = Writer.IDLE;
         }
         return true;
@@ -641,6 +647,7 @@ public final class Pump implements Runnable {
             if (writer != Writer.ARMED || state == State.FAILED) {
                 return;
             }
+            disarm();
             writer = Writer.ACTIVE;
         }
         write();
@@ -665,6 +672,7 @@ public final class Pump implements Runnable {
             failure = kind;
             cause = t;
             if (writer == Writer.ARMED) {
+                disarm();
                 writer = Writer.IDLE;
             }
             report = writer == Writer.IDLE;
@@ -855,8 +863,30 @@ public final class Pump implements Runnable {
         if (b == null) {
             pooled[i] = sink.allocate();
             b = buffers[i] = pooled[i].getBuffer();
+            allocated += b.capacity();
         }
         return b;
+    }
+
+    /** The writer waits for a full socket from now on. Holds the monitor. */
+    private void arm() {
+        writer = Writer.ARMED;
+        armedAt = System.nanoTime();
+        stats.waitBegan(this, armedAt, allocated);
+    }
+
+    /** The writer's wait for the socket is over (ready, failed, or the response ended). Holds the monitor. */
+    private void disarm() {
+        waited += System.nanoTime() - armedAt;
+        stats.waitEnded(this);
+    }
+
+    /**
+     * How long the writer has waited for the client in all, the wait under way included, at
+     * {@code now}: the clock of {@code min-rate}, which the time spent reading the body never moves.
+     */
+    synchronized long waitedForClient(long now) {
+        return waited + (writer == Writer.ARMED ? now - armedAt : 0);
     }
 
     private void closeBody() {

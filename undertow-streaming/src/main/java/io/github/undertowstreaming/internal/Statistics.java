@@ -24,6 +24,15 @@ public final class Statistics {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder limited = new LongAdder();
+    /** Streams whose client was dropped for {@code min-rate}. */
+    private final LongAdder tooSlow = new LongAdder();
+    /** Dispatched exchanges whose client was dropped for {@code min-rate} or {@code min-request-rate}. */
+    private final LongAdder dispatchedTooSlow = new LongAdder();
+    /**
+     * Who waits for its client right now (a stream's armed writer, a dispatched exchange's parked
+     * write or read): since when ({@code System.nanoTime()}) and how many bytes it holds.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Object, long[]> waiting = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder readNanos = new LongAdder();
     /** Streams admitted and not ended: what {@code max-streams} bounds. */
@@ -80,9 +89,59 @@ public final class Statistics {
             case TIMEOUT:
                 timeouts.increment();
                 break;
+            case TOO_SLOW:
+                tooSlow.increment();
+                break;
             default:
                 throw new AssertionError(failure);
         }
+    }
+
+    /** A dispatched exchange's client was dropped for a minimum rate (streams count through {@link #ended}). */
+    void countTooSlow() {
+        dispatchedTooSlow.increment();
+        if (parent != null) {
+            parent.countTooSlow();
+        }
+    }
+
+    /** {@code who} begins to wait for its client, holding {@code bytes}; any thread. */
+    void waitBegan(Object who, long since, long bytes) {
+        waiting.put(who, new long[] {since, bytes});
+        if (parent != null) {
+            parent.waitBegan(who, since, bytes);
+        }
+    }
+
+    /** {@code who} no longer waits for its client; any thread; nothing if it did not. */
+    void waitEnded(Object who) {
+        if (waiting.remove(who) != null && parent != null) {
+            parent.waitEnded(who);
+        }
+    }
+
+    /** Streams and dispatched exchanges waiting for their client right now. */
+    public long waitingForClients() {
+        return waiting.size();
+    }
+
+    /** The bytes they hold (buffers of a stream, the unwritten rest of a blocked write). */
+    public long bytesHeldWaiting() {
+        long sum = 0;
+        for (long[] w : waiting.values()) {
+            sum += w[1];
+        }
+        return sum;
+    }
+
+    /** How long the longest current wait for a client has lasted, in nanoseconds; 0 if none. */
+    public long longestWaitNanos() {
+        long now = System.nanoTime();
+        long longest = 0;
+        for (long[] w : waiting.values()) {
+            longest = Math.max(longest, now - w[0]);
+        }
+        return longest;
     }
 
     void countLimited() {
@@ -136,6 +195,14 @@ public final class Statistics {
 
     public long timeouts() {
         return timeouts.sum();
+    }
+
+    public long tooSlow() {
+        return tooSlow.sum();
+    }
+
+    public long dispatchedTooSlow() {
+        return dispatchedTooSlow.sum();
     }
 
     public long limited() {

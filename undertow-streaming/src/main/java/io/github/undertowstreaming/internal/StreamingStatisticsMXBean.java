@@ -13,7 +13,7 @@ public interface StreamingStatisticsMXBean {
 
     long getStreamsFinished();
 
-    /** The sum of the five failure counts. */
+    /** The sum of the six failure counts. */
     long getStreamsFailed();
 
     long getBodyFailures();
@@ -25,6 +25,21 @@ public interface StreamingStatisticsMXBean {
     long getRejected();
 
     long getTimeouts();
+
+    /** Streams whose client was dropped below min-rate. */
+    long getTooSlow();
+
+    /** Dispatched exchanges whose client was dropped below min-rate or min-request-rate. */
+    long getDispatchedTooSlow();
+
+    /** Streams and dispatched exchanges waiting for their client right now. */
+    long getWaitingForClients();
+
+    /** The bytes they hold. */
+    long getBytesHeldWaiting();
+
+    /** The longest current wait for a client, in milliseconds. */
+    long getLongestWaitMillis();
 
     /** Streams refused with 503 by max-streams. */
     long getLimited();

@@ -26,13 +26,13 @@ import java.util.logging.Logger;
  * Arguments: {@code --quick} (about half a minute; what CI runs), {@code --out DIR} (default
  * {@code undertow-streaming-it/target/bench}, or {@code target/bench} when run inside the module),
  * and {@code --only ID} to run one section of those that stand alone ({@code fair-sharing},
- * {@code blocking-routes}: sections 1c and 1d), written without the chart.
+ * {@code blocking-routes}, {@code slow-read-attack}: sections 1c, 1d and 1e), written without the chart.
  */
 public final class Benchmark {
 
     /** The section ids every results file holds, in order. */
     public static final List<String> SECTIONS =
-            List.of("slow-clients", "memory", "fair-sharing", "blocking-routes", "fast-one", "fast-many", "overhead", "slow-source", "defaults");
+            List.of("slow-clients", "memory", "fair-sharing", "blocking-routes", "slow-read-attack", "fast-one", "fast-many", "overhead", "slow-source", "defaults");
 
     public static final String COMMAND = "mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench";
 

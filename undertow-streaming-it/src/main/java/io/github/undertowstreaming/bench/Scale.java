@@ -24,7 +24,11 @@ record Scale(
         int fairClients,
         List<Integer> blockingClients,
         long blockingBody,
-        long blockingPace) {
+        long blockingPace,
+        int attackers,
+        int honestClients,
+        long honestBody,
+        long attackGraceMillis) {
 
     static final int WORKERS = 8;
     static final int SERVER_SEND_BUFFER = 16 * 1024;
@@ -32,8 +36,9 @@ record Scale(
 
     static final Scale FULL = new Scale("full", List.of(1, 16, 64, 256, 1024), 1 << 20, 256 * 1024, 40, 256,
             1L << 30, 7, 64, 16L << 20, 16L << 20, 10, 1000, 256L << 20, 1024, List.of(64, 1024, 4096), 256 * 1024,
-            64 * 1024);
+            64 * 1024, 1024, 64, 256 * 1024, 5000);
 
     static final Scale QUICK = new Scale("quick", List.of(1, 16, 64), 256 * 1024, 256 * 1024, 10, 64,
-            64L << 20, 1, 64, 1L << 20, 1L << 20, 1, 500, 8L << 20, 64, List.of(8), 64 * 1024, 256 * 1024);
+            64L << 20, 1, 64, 1L << 20, 1L << 20, 1, 500, 8L << 20, 64, List.of(8), 64 * 1024, 256 * 1024, 16, 8,
+            64 * 1024, 500);
 }

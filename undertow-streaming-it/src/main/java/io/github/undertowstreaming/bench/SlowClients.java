@@ -32,7 +32,7 @@ final class SlowClients {
     }
 
     /** The sections that {@link #runAlone} runs: 1c and 1d. */
-    static final java.util.List<String> ALONE = java.util.List.of("fair-sharing", "blocking-routes");
+    static final java.util.List<String> ALONE = java.util.List.of("fair-sharing", "blocking-routes", "slow-read-attack");
 
     /** One of {@link #ALONE}, by its id. */
     void runAlone(String id) throws Exception {
@@ -40,6 +40,8 @@ final class SlowClients {
             fairSharing();
         } else if (id.equals("blocking-routes")) {
             blockingRoutes();
+        } else if (id.equals("slow-read-attack")) {
+            slowReadAttack();
         } else {
             throw new IllegalArgumentException(id + " does not run alone; " + ALONE + " do");
         }
@@ -96,6 +98,7 @@ final class SlowClients {
         s.notes.set(1, String.format(s.notes.get(1), effectiveRcv));
         fairSharing();
         blockingRoutes();
+        slowReadAttack();
     }
 
     /**
@@ -233,6 +236,71 @@ final class SlowClients {
                         o.peaks.fds - o.fdsBefore, memory[0] / 1024.0, memory[1] / 1024.0);
             }
         }
+    }
+
+    /**
+     * Section 1e: slow-read attackers beside honest slow clients on the same route, with
+     * {@code min-rate} off and at its default. The attackers (the harness's own clients, 1 KiB of
+     * receive buffer, reading 10 bytes a second on average) connect first; once the grace and a
+     * window have passed, the honest clients download while /ping runs, and the handler's own
+     * gauges tell what the attackers still hold.
+     */
+    private void slowReadAttack() throws Exception {
+        long grace = scale.attackGraceMillis();
+        long window = Math.max(1000, grace);
+        Report.Section s = report.section("slow-read-attack", "1e. Slow-read attackers: " + scale.attackers()
+                        + " beside " + scale.honestClients() + " honest clients (" + Throughput.size(scale.honestBody())
+                        + " each at 64 KiB/s), min-rate off and on",
+                "min-rate", "attackers dropped", "honest finished", "honest time (s)", "/ping p99 (ms)",
+                "streams waiting for their client", "bytes they hold (MiB)", "longest wait (s)", "fds held (peak - before)");
+        s.note("The attackers are the harness's NIO clients with a 1 KiB receive buffer, reading 10 bytes a second on"
+                + " average, of a 64 MiB body from /bytes (Streaming.send); they connect first. Once min-rate-grace ("
+                + grace + " ms) and a window (" + window + " ms) and 2 s more have passed, " + scale.honestClients()
+                + " honest clients read " + Throughput.size(scale.honestBody()) + " each at 64 KiB/s from the same route"
+                + " while /ping runs as in section 1. The waiting streams, the bytes they hold and the longest wait are the"
+                + " handler's own gauges (statistics), read when the honest clients have finished; fds are /proc/self/fd.");
+        for (long minRate : new long[] {0, StreamingOptions.DEFAULT_MIN_RATE}) {
+            StreamingOptions options = StreamingOptions.builder().minRate(minRate)
+                    .minRateGrace(java.time.Duration.ofMillis(grace)).name("slow-read-attack").build();
+            try (Servers servers = new Servers()) {
+                DemoServer server = servers.start(DemoServer.settings().ioThreads(2).sendBuffer(Scale.SERVER_SEND_BUFFER)
+                        .backlog(Math.max(2048, scale.attackers())).options(options), "slow-read-attack");
+                long fdsBefore = settledFileDescriptors();
+                NioLoad attackers = new NioLoad(server.port(), "/bytes?size=" + (64L << 20), scale.attackers(), 10, 1024, true);
+                FutureTask<NioLoad.Result> attack = new FutureTask<>(() -> attackers.run(TimeUnit.MINUTES.toNanos(5)));
+                Thread t = new Thread(attack, "bench-attackers");
+                t.setDaemon(true);
+                t.start();
+                try {
+                    attackers.ready.await(30, TimeUnit.SECONDS);
+                    Thread.sleep(grace + window + 2000); // the grace, a window, and slack: a measurement's schedule
+                    Outcome honest = measure(server, scale.honestClients(), "/bytes?size=" + scale.honestBody(),
+                            64 * 1024, false);
+                    long dropped = jmx("TooSlow");
+                    long waiting = jmx("WaitingForClients");
+                    double heldMib = jmx("BytesHeldWaiting") / (double) (1 << 20);
+                    s.row(minRate == 0 ? "off" : minRate + " B/s (default)", dropped, honest.finishedText(),
+                            honest.secondsCell(), honest.ping.p99, waiting, heldMib, jmx("LongestWaitMillis") / 1000.0,
+                            honest.peaks.fds - fdsBefore);
+                    System.out.printf("slow-read attack, min-rate %d: %d attackers dropped; honest %s in %.1f s, /ping p99"
+                            + " %.1f ms; %d streams waiting, %.1f MiB held%n", minRate, dropped, honest.finishedText(),
+                            honest.seconds(), honest.ping.p99, waiting, heldMib);
+                } finally {
+                    attackers.stop();
+                    try {
+                        attack.get(60, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        // attackers that the server dropped fail: that is the point
+                    }
+                }
+            }
+        }
+    }
+
+    /** An attribute of the section 1e handler's MBean (its options name it "slow-read-attack"). */
+    private static long jmx(String attribute) throws Exception {
+        return ((Number) ManagementFactory.getPlatformMBeanServer().getAttribute(new javax.management.ObjectName(
+                "io.github.undertowstreaming:type=AsyncStreamingHandler,name=slow-read-attack"), attribute)).longValue();
     }
 
     /**

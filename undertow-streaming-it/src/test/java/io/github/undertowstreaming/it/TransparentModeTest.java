@@ -70,15 +70,20 @@ class TransparentModeTest {
     void slowClientsOfABlockingRouteOnVirtualThreadsHoldNeitherPlatformThreadsNorFileDescriptors() throws Exception {
         assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21 or later; skipped on "
                 + Runtime.version().feature());
-        HttpHandler routes = Handlers.path()
+        HttpHandler routes = blockingRoutes(SIZE);
+        assertParkedWaitsHoldNeitherPlatformThreadsNorDescriptors("transparent mode", load(routes, true),
+                load(routes, false));
+    }
+
+    /** {@code /blocking}: {@code size} pattern bytes written by a BlockingHandler; {@code /ping}: {@code pong}. */
+    private static HttpHandler blockingRoutes(long size) {
+        return Handlers.path()
                 .addPrefixPath("/blocking", new BlockingHandler(exchange -> {
-                    try (InputStream in = Pattern.stream(SIZE); OutputStream out = exchange.getOutputStream()) {
+                    try (InputStream in = Pattern.stream(size); OutputStream out = exchange.getOutputStream()) {
                         in.transferTo(out);
                     }
                 }))
                 .addPrefixPath("/ping", new BlockingHandler(exchange -> exchange.getOutputStream().write("pong".getBytes())));
-        assertParkedWaitsHoldNeitherPlatformThreadsNorDescriptors("transparent mode", load(routes, true),
-                load(routes, false));
     }
 
     /** WildFly's default read and write timeout of every listener: 90 s each. */
@@ -93,13 +98,7 @@ class TransparentModeTest {
     void slowClientsBehindWildFlysListenerTimeoutsHoldNeitherPlatformThreadsNorFileDescriptors() throws Exception {
         assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21 or later; skipped on "
                 + Runtime.version().feature());
-        HttpHandler routes = Handlers.path()
-                .addPrefixPath("/blocking", new BlockingHandler(exchange -> {
-                    try (InputStream in = Pattern.stream(SMALL_SIZE); OutputStream out = exchange.getOutputStream()) {
-                        in.transferTo(out);
-                    }
-                }))
-                .addPrefixPath("/ping", new BlockingHandler(exchange -> exchange.getOutputStream().write("pong".getBytes())));
+        HttpHandler routes = blockingRoutes(SMALL_SIZE);
         // at the small scale even in the full run: the descriptors per client are the point, not the scale
         assertParkedWaitsHoldNeitherPlatformThreadsNorDescriptors("transparent mode behind WildFly's listener timeouts",
                 load(routes, true, WILDFLY_TIMEOUTS, 64, SMALL_SIZE, 1L << 20),

@@ -115,20 +115,26 @@ public final class H2c implements AutoCloseable {
      * {@code receiveBuffer} bytes of socket buffer if positive.
      */
     public static H2c connectTls(int port, boolean bigWindow, int receiveBuffer) throws IOException {
-        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
+        return start(new H2c(tls(port, receiveBuffer)), bigWindow);
+    }
+
+    /** A TLS socket to 127.0.0.1:port that agreed on h2 by ALPN, handshake done. */
+    private static SSLSocket tls(int port, int receiveBuffer) throws IOException {
+        SSLSocket s = (SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
         }
-        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+        SSLParameters p = s.getSSLParameters();
         p.setApplicationProtocols(new String[] {"h2"});
         s.setSSLParameters(p);
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(5000);
         s.startHandshake();
         if (!"h2".equals(s.getApplicationProtocol())) {
             s.close();
             throw new IOException("ALPN chose '" + s.getApplicationProtocol() + "', not h2");
         }
-        return start(new H2c(s), bigWindow);
+        return s;
     }
 
     /**
@@ -148,18 +154,7 @@ public final class H2c implements AutoCloseable {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
                 break;
             case TLS_H2:
-                SSLSocket tls = (SSLSocket) Tls.clientContext().getSocketFactory().createSocket();
-                SSLParameters p = tls.getSSLParameters();
-                p.setApplicationProtocols(new String[] {"h2"});
-                tls.setSSLParameters(p);
-                tls.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-                tls.setSoTimeout(5000);
-                tls.startHandshake();
-                if (!"h2".equals(tls.getApplicationProtocol())) {
-                    tls.close();
-                    throw new IOException("ALPN chose '" + tls.getApplicationProtocol() + "', not h2");
-                }
-                s = tls;
+                s = tls(port, 0);
                 break;
             default:
                 throw new IllegalArgumentException(protocol + " is not HTTP/2");

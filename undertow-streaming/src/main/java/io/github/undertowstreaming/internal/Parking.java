@@ -49,6 +49,11 @@ import org.xnio.XnioIoThread;
  * does) or resets the stream (HTTP/2) and throws. The timeout keeps its meaning: no progress for
  * that long.
  *
+ * <p><b>Minimum rates</b> ({@code min-rate}, {@code min-request-rate}; {@link ClientRate}): the
+ * time spent in these waits is the clock, the bytes the client moved the measure, judged at
+ * every wait and every slice; a client below the minimum ends the wait with
+ * {@link Outcome#TOO_SLOW}, and the caller drops it abortively and throws.
+ *
  * <p><b>No lost wake-up outlives a live connection</b>: the same re-arm, every {@code slice} (one
  * second without a timeout), restores interest that something dropped. A closed connection or
  * stream ends the wait at the next slice.

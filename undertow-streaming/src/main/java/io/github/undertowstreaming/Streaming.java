@@ -3,6 +3,7 @@ package io.github.undertowstreaming;
 import java.time.Duration;
 
 import io.github.undertowstreaming.internal.ExchangeSink;
+import io.github.undertowstreaming.internal.HandlerContext;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.Statistics;
 import io.undertow.server.HttpServerExchange;
@@ -46,12 +47,7 @@ public final class Streaming {
     public static void send(HttpServerExchange exchange, StreamingBody body) {
         Messages.MESSAGES.checkNotNull("exchange", exchange);
         Messages.MESSAGES.checkNotNull("body", body);
-        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
-        if (handler == null) {
-            ExchangeSink.send(exchange, body, StreamingOptions.defaults(), Statistics.GLOBAL);
-        } else {
-            ExchangeSink.send(exchange, body, handler.getOptions(), handler.statisticsHolder());
-        }
+        ExchangeSink.send(exchange, body);
     }
 
     /**
@@ -59,8 +55,7 @@ public final class Streaming {
      * attached, or {@link StreamingOptions#defaults()}.
      */
     public static StreamingOptions options(HttpServerExchange exchange) {
-        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
-        return handler == null ? StreamingOptions.defaults() : handler.getOptions();
+        return HandlerContext.options(exchange);
     }
 
     /** A snapshot of the process-wide stream counters, every handler's streams and those sent without one. Cheap; safe from any thread. */

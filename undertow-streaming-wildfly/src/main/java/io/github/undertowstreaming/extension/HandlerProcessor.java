@@ -12,6 +12,7 @@ import org.jboss.as.server.deployment.DeploymentUnitProcessor;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.StreamingOptions;
+import io.github.undertowstreaming.internal.StreamAdmission;
 import io.undertow.Handlers;
 import io.undertow.predicate.Predicate;
 import io.undertow.server.HttpHandler;
@@ -31,10 +32,13 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
 
     private final Supplier<SubsystemOptions> options;
     private final HandlerStatistics statistics;
+    private final StreamAdmission admission;
 
-    HandlerProcessor(Supplier<SubsystemOptions> options, HandlerStatistics statistics) {
+    /** {@code admission}: what every stream of a wrapped deployment passes first (the subsystem's {@link Suspension}). */
+    HandlerProcessor(Supplier<SubsystemOptions> options, HandlerStatistics statistics, StreamAdmission admission) {
         this.options = options;
         this.statistics = statistics;
+        this.admission = admission;
     }
 
     /**
@@ -58,7 +62,7 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
         } catch (IllegalArgumentException e) {
             throw SubsystemMessages.MESSAGES.cannotWrap(unit.getName(), e.getMessage(), e);
         }
-        DeploymentWrapper handlers = new DeploymentWrapper(streaming, o.predicate(), statistics);
+        DeploymentWrapper handlers = new DeploymentWrapper(streaming, o.predicate(), statistics, admission);
         unit.putAttachment(HANDLERS, handlers);
         PrivateWildFlyApi.addServletExtension(unit, handlers);
     }
@@ -76,12 +80,14 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
         private final StreamingOptions options;
         private final Predicate predicate;
         private final HandlerStatistics statistics;
+        private final StreamAdmission admission;
         private final List<AsyncStreamingHandler> made = new CopyOnWriteArrayList<>();
 
-        DeploymentWrapper(StreamingOptions options, Predicate predicate, HandlerStatistics statistics) {
+        DeploymentWrapper(StreamingOptions options, Predicate predicate, HandlerStatistics statistics, StreamAdmission admission) {
             this.options = options;
             this.predicate = predicate;
             this.statistics = statistics;
+            this.admission = admission;
         }
 
         @Override
@@ -93,7 +99,11 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
             AsyncStreamingHandler handler = new AsyncStreamingHandler(next, options);
             made.add(handler);
             statistics.add(handler);
-            return predicate == null ? handler : Handlers.predicate(predicate, handler, next);
+            HttpHandler admitted = exchange -> {
+                StreamAdmission.attachTo(exchange, admission); // its streams take part in suspend
+                handler.handleRequest(exchange);
+            };
+            return predicate == null ? admitted : Handlers.predicate(predicate, admitted, next);
         }
 
         void retire() {

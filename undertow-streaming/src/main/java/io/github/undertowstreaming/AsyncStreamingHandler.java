@@ -85,13 +85,13 @@ public final class AsyncStreamingHandler implements HttpHandler {
             Jmx.register(options.name(), statistics);
             registeredName = options.name();
         }
-        this.dispatchGate = gate(options);
+        this.dispatchGate = gate(options, statistics);
         this.parking = new ParkingConduits(options, statistics);
         this.options = options;
     }
 
-    private static DispatchGate gate(StreamingOptions o) {
-        return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched()) : null;
+    private static DispatchGate gate(StreamingOptions o, Statistics statistics) {
+        return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched(), statistics) : null;
     }
 
     /** {@code next}, wrapped with the default options. */
@@ -163,7 +163,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
                 Jmx.register(o.name(), statistics);
                 registeredName = o.name();
             }
-            dispatchGate = gate(o);
+            dispatchGate = gate(o, statistics);
             parking = new ParkingConduits(o, statistics);
             options = o;
         }

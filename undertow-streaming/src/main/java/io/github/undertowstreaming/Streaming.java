@@ -85,6 +85,9 @@ public final class Streaming {
         private final long longestWaitNanos;
         private final long bytesSent;
         private final long readNanos;
+        private final long dispatchRunning;
+        private final long dispatchQueued;
+        private final long dispatchRefused;
 
         Stats(Statistics s) {
             this.inFlight = s.inFlight();
@@ -103,6 +106,9 @@ public final class Streaming {
             this.longestWaitNanos = s.longestWaitNanos();
             this.bytesSent = s.bytesSent();
             this.readNanos = s.readNanos();
+            this.dispatchRunning = s.dispatchRunning();
+            this.dispatchQueued = s.dispatchQueued();
+            this.dispatchRefused = s.dispatchRefused();
         }
 
         /** Streams started and not yet finished or failed. */
@@ -188,6 +194,24 @@ public final class Streaming {
             return bytesSent;
         }
 
+        /** {@code max-dispatched}: dispatched exchanges running on the dispatch executor under the limit right now. */
+        public long dispatchRunning() {
+            return dispatchRunning;
+        }
+
+        /** {@code max-dispatched}: dispatched exchanges waiting for a place right now. */
+        public long dispatchQueued() {
+            return dispatchQueued;
+        }
+
+        /**
+         * {@code max-dispatched}: dispatched exchanges answered {@code 503}, because as many
+         * waited already or because the dispatch executor refused one that waited.
+         */
+        public long dispatchRefused() {
+            return dispatchRefused;
+        }
+
         /** Time spent in body reads, summed over streams. */
         public Duration readTime() {
             return Duration.ofNanos(readNanos);
@@ -201,7 +225,8 @@ public final class Streaming {
                     + ", tooSlow=" + tooSlow + ", limited=" + limited + ", bytesSent=" + bytesSent
                     + ", readTime=" + readTime() + ", dispatchedTooSlow=" + dispatchedTooSlow
                     + ", waitingForClients=" + waitingForClients + ", bytesHeldWaiting=" + bytesHeldWaiting
-                    + ", longestWait=" + longestWait() + "]";
+                    + ", longestWait=" + longestWait() + ", dispatchRunning=" + dispatchRunning
+                    + ", dispatchQueued=" + dispatchQueued + ", dispatchRefused=" + dispatchRefused + "]";
         }
     }
 }

@@ -70,7 +70,7 @@ final class StreamingSubsystem implements SubsystemResourceDefinitionRegistrar, 
         ManagementResourceRegistration registration = parent.registerSubsystemModel(
                 ResourceDefinition.builder(REGISTRATION, RESOLVER).build());
         ResourceDescriptor descriptor = ResourceDescriptor.builder(RESOLVER)
-                .addAttributes(Attributes.OPTIONS)
+                .addAttributes(Attributes.ALL)
                 .addCapability(CAPABILITY)
                 .withRuntimeHandler(ResourceOperationRuntimeHandler.combine(ResourceOperationRuntimeHandler.configureService(this),
                         new ResourceOperationRuntimeHandler() {
@@ -89,10 +89,11 @@ final class StreamingSubsystem implements SubsystemResourceDefinitionRegistrar, 
                 .withDeploymentChainContributor(this::addDeploymentProcessors)
                 .build();
         ManagementResourceRegistrar.of(descriptor).register(registration);
-        MetricHandler metrics = new MetricHandler(statistics);
+        MetricHandler metrics = new MetricHandler(statistics, false);
         for (Metric m : Metric.values()) {
             registration.registerMetric(m.definition(), metrics);
         }
+        DeploymentResource.register(parent, statistics);
         registration.registerAdditionalRuntimePackages(RuntimePackageDependency.required(LIBRARY_MODULE));
         return registration;
     }

@@ -57,6 +57,9 @@ class HandlerProcessorTest {
                     if (method.getName().equals("getName")) {
                         return name;
                     }
+                    if (method.getName().equals("getParent")) {
+                        return null;
+                    }
                     throw new UnsupportedOperationException(method.toString());
                 });
         return (DeploymentPhaseContext) Proxy.newProxyInstance(HandlerProcessorTest.class.getClassLoader(),

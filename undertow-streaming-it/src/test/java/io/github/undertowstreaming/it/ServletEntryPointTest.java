@@ -118,9 +118,10 @@ class ServletEntryPointTest extends ContractTestBase {
         };
     }
 
+    /** Every protocol with a length unknown (chunked on HTTP/1.1); a known length once: the framing is the core tests' (EdgeCasesTest). */
     static Stream<Arguments> protocolsAndLengths() {
-        return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Arguments.of(p, TestBody.Length.KNOWN),
-                Arguments.of(p, TestBody.Length.UNKNOWN)));
+        return Stream.concat(Stream.of(Protocol.values()).map(p -> Arguments.of(p, TestBody.Length.UNKNOWN)),
+                Stream.of(Arguments.of(Protocol.HTTP_1_1, TestBody.Length.KNOWN)));
     }
 
     @ParameterizedTest(name = "{0}, length {1}")
@@ -216,14 +217,14 @@ class ServletEntryPointTest extends ContractTestBase {
     }
 
     /**
-     * Eight slow clients (256 KiB/s each, 1 MiB) of a servlet that streams through the entry point,
+     * Eight slow clients (256 KiB/s each, 512 KiB) of a servlet that streams through the entry point,
      * on a server with two worker threads: the servlet's thread returns at once, so a servlet that
      * needs a worker ({@code /ping}) answers while every download is in flight, and each arrives
      * byte-exact.
      */
     @Test
     void slowClientsOfTheEntryPointHoldNoWorkerWhileAServletAnswers() throws Exception {
-        long size = 1L << 20;
+        long size = 512L << 10;
         DeploymentManager patterns = deploy("", new PatternServlet(size));
         try (TestServer slow = TestServer.start(new AsyncStreamingHandler(patterns.start()),
                 b -> b.setWorkerThreads(2).setSocketOption(Options.SEND_BUFFER, 16 * 1024))) {

@@ -93,6 +93,24 @@ class WildFlySubsystemIT {
         assertTrue(!boot.isEmpty() && boot.get(0).contains("async-streaming(read-ahead=2, dispatch=virtual)"), boot.toString());
     }
 
+    /**
+     * A web deployment without a structure file sees the library's API and its servlet entry point
+     * through the subsystem, not its internals; the pack installed the subsystem's XSD under
+     * docs/schema.
+     */
+    @Test
+    void aWebDeploymentSeesTheApiButNotTheInternalsAndTheXsdIsInDocsSchema() throws Exception {
+        for (String[] c : new String[][] {{"io.github.undertowstreaming.Streaming", "visible"},
+                {"io.github.undertowstreaming.servlet.ServletStreaming", "visible"},
+                {"io.github.undertowstreaming.internal.Pump", "hidden"}}) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/visibility?class=" + c[0]))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(c[1], r.body(), c[0]);
+        }
+        java.nio.file.Path xsd = java.nio.file.Path.of(System.getProperty("wildfly.home"), "docs", "schema", "undertow-streaming_1_0.xsd");
+        assertTrue(java.nio.file.Files.isRegularFile(xsd), xsd + " provisioned");
+    }
+
     /** The description shows the library's ranges, words and defaults, and the capability that requires Undertow's. */
     @Test
     void theModelDescriptionShowsRangesAllowedValuesDefaultsAndTheCapability() throws Exception {

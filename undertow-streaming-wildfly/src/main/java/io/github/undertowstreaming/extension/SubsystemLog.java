@@ -21,4 +21,8 @@ interface SubsystemLog extends BasicLogger {
     @LogMessage(level = INFO)
     @Message(id = 231, value = "The server suspends: waiting for %d running stream(s) of undertow-streaming to end; new ones get 503")
     void waitingForStreams(long running);
+
+    @LogMessage(level = INFO)
+    @Message(id = 232, value = "Deployment \"%s\" bundles undertow-streaming of its own (%s) and keeps it: the server's module is not added to it. The subsystem's handler still wraps it, but the deployment's copy sees neither the subsystem's options nor its part in suspend; remove the copy (the server provides the library) to have them")
+    void bundledCopy(String deployment, String where);
 }

@@ -42,6 +42,8 @@ import io.github.undertowstreaming.it.support.WildFlyManagement;
  * resource that streams through the entry point at {@code /rest/entry}; and {@code Streaming.send}
  * from an Undertow handler of its own at {@code /download}, which runs outside the servlet layer
  * and WildFly's request controller, so that only the subsystem makes it take part in suspend.
+ * The graceful shutdown runs on a second start of the server ({@link SecondWildFly}), with a small
+ * deployment of its own under the same name (target/wildfly-small).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WildFlyServletEntryPointIT {
@@ -49,8 +51,8 @@ class WildFlyServletEntryPointIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final WildFlyManagement MANAGEMENT = new WildFlyManagement(Integer.getInteger("wildfly.management.port", 19990));
-    /** A slow stream: 1 MiB read at 256 KiB/s, about 4 s. */
-    private static final long SLOW_SIZE = 1L << 20;
+    /** A slow stream: 640 KiB read at 256 KiB/s, about 2.5 s, more than 2 s of it after its first 64 KiB. */
+    private static final long SLOW_SIZE = 640L << 10;
     private static final long PACE = 256 * 1024;
     private static final String USER = "it-streamer:it-password-2";
 
@@ -164,7 +166,9 @@ class WildFlyServletEntryPointIT {
                 "the build passes the server's JDK as wildfly.java.home: " + javaHome);
         long t0 = System.nanoTime();
         ExecutorService client = Executors.newSingleThreadExecutor();
-        try (SecondWildFly server = SecondWildFly.start("graceful-shutdown", javaHome, List.of("subsystem-app.war"))) {
+        // a small subsystem-app (Streaming.send and a ping, no Jakarta REST), so that the second server boots fast
+        java.nio.file.Path small = java.nio.file.Path.of(System.getProperty("wildfly.small.deployments"));
+        try (SecondWildFly server = SecondWildFly.start("graceful-shutdown", javaHome, small, List.of("subsystem-app.war"))) {
             Waits.await(() -> answers200(server.uri("/subsystem-app/ping")), Duration.ofSeconds(120),
                     () -> "the second server did not serve subsystem-app; see " + server.base().resolve("console.log"));
             long booted = System.nanoTime();

@@ -44,8 +44,15 @@ public final class SecondWildFly implements AutoCloseable {
     public static SecondWildFly start(String suffix, String javaHome, List<String> deployments, String... serverArguments)
             throws IOException {
         Path home = Path.of(System.getProperty("wildfly.home"));
+        return start(suffix, javaHome, home.resolve("standalone").resolve("deployments"), deployments, serverArguments);
+    }
+
+    /** As {@link #start(String, String, List, String...)}, the exploded {@code deployments} taken from {@code from}. */
+    public static SecondWildFly start(String suffix, String javaHome, Path from, List<String> deployments, String... serverArguments)
+            throws IOException {
+        Path home = Path.of(System.getProperty("wildfly.home"));
         Path base = home.resolveSibling(home.getFileName() + "-" + suffix);
-        copyBaseDirectory(home.resolve("standalone"), base, deployments);
+        copyBaseDirectory(home.resolve("standalone"), from, base, deployments);
         int offset = Integer.getInteger("wildfly.port.offset", 10000) + MORE_OFFSET;
         StandaloneCommandBuilder command = StandaloneCommandBuilder.of(home)
                 .setJavaHome(javaHome)
@@ -103,7 +110,7 @@ public final class SecondWildFly implements AutoCloseable {
         }
     }
 
-    private static void copyBaseDirectory(Path standalone, Path base, List<String> deployments) throws IOException {
+    private static void copyBaseDirectory(Path standalone, Path from, Path base, List<String> deployments) throws IOException {
         if (Files.exists(base)) {
             try (Stream<Path> old = Files.walk(base)) {
                 old.sorted(Comparator.reverseOrder()).forEach(p -> {
@@ -118,7 +125,7 @@ public final class SecondWildFly implements AutoCloseable {
         copyTree(standalone.resolve("configuration"), base.resolve("configuration"), "standalone_xml_history");
         Files.createDirectories(base.resolve("deployments"));
         for (String d : deployments) {
-            copyTree(standalone.resolve("deployments").resolve(d), base.resolve("deployments").resolve(d), null);
+            copyTree(from.resolve(d), base.resolve("deployments").resolve(d), null);
             Files.createFile(base.resolve("deployments").resolve(d + ".dodeploy"));
         }
     }

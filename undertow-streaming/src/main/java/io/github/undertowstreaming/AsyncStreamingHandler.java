@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import io.github.undertowstreaming.internal.DispatchGate;
 import io.github.undertowstreaming.internal.FailedWriterAbort;
 import io.github.undertowstreaming.internal.ForeignDispatch;
+import io.github.undertowstreaming.internal.HandlerContext;
 import io.github.undertowstreaming.internal.Jmx;
 import io.github.undertowstreaming.internal.Log;
 import io.github.undertowstreaming.internal.Messages;
@@ -17,7 +18,6 @@ import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.builder.HandlerBuilder;
-import io.undertow.util.AttachmentKey;
 
 /**
  * The outermost handler: exchanges that its skip predicate matches (by default, protocol
@@ -48,8 +48,6 @@ import io.undertow.util.AttachmentKey;
  */
 public final class AsyncStreamingHandler implements HttpHandler {
 
-    static final AttachmentKey<AsyncStreamingHandler> HANDLER = AttachmentKey.create(AsyncStreamingHandler.class);
-
     private final HttpHandler next;
     /**
      * The options in force; null while custom-filter setters have changed them since they were last
@@ -62,6 +60,8 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /** The name the statistics are registered under over JMX, or null. Guarded by this. */
     private String registeredName;
     private final Statistics statistics = new Statistics();
+    /** What each exchange gets: this handler's options and counters, for Streaming.send and the servlet entry point. */
+    private final HandlerContext context = new HandlerContext(this::options, statistics);
     /** {@code max-dispatched}, or null without a limit; made with the options, before they are published. */
     private volatile DispatchGate dispatchGate;
     /** Transparent mode's conduit wrappers, with the options' minimum rates; made again with the options. */
@@ -85,13 +85,13 @@ public final class AsyncStreamingHandler implements HttpHandler {
             Jmx.register(options.name(), statistics);
             registeredName = options.name();
         }
-        this.dispatchGate = gate(options);
+        this.dispatchGate = gate(options, statistics);
         this.parking = new ParkingConduits(options, statistics);
         this.options = options;
     }
 
-    private static DispatchGate gate(StreamingOptions o) {
-        return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched()) : null;
+    private static DispatchGate gate(StreamingOptions o, Statistics statistics) {
+        return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched(), statistics) : null;
     }
 
     /** {@code next}, wrapped with the default options. */
@@ -111,7 +111,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
             next.handleRequest(exchange);
             return;
         }
-        exchange.putAttachment(HANDLER, this); // its options and its statistics, for Streaming.send
+        context.attachTo(exchange);
         if (o.dispatch() != null) {
             // transparent mode: existing blocking code runs there, and waits by parking
             if (!poolChecked) {
@@ -163,7 +163,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
                 Jmx.register(o.name(), statistics);
                 registeredName = o.name();
             }
-            dispatchGate = gate(o);
+            dispatchGate = gate(o, statistics);
             parking = new ParkingConduits(o, statistics);
             options = o;
         }
@@ -177,10 +177,6 @@ public final class AsyncStreamingHandler implements HttpHandler {
      */
     public Streaming.Stats statistics() {
         return new Streaming.Stats(statistics);
-    }
-
-    Statistics statisticsHolder() {
-        return statistics;
     }
 
     /** custom-filter parameter {@code skip}: a predicate in Undertow's predicate language. */

@@ -3,6 +3,7 @@ package io.github.undertowstreaming;
 import java.time.Duration;
 
 import io.github.undertowstreaming.internal.ExchangeSink;
+import io.github.undertowstreaming.internal.HandlerContext;
 import io.github.undertowstreaming.internal.Messages;
 import io.github.undertowstreaming.internal.Statistics;
 import io.undertow.server.HttpServerExchange;
@@ -46,12 +47,7 @@ public final class Streaming {
     public static void send(HttpServerExchange exchange, StreamingBody body) {
         Messages.MESSAGES.checkNotNull("exchange", exchange);
         Messages.MESSAGES.checkNotNull("body", body);
-        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
-        if (handler == null) {
-            ExchangeSink.send(exchange, body, StreamingOptions.defaults(), Statistics.GLOBAL);
-        } else {
-            ExchangeSink.send(exchange, body, handler.getOptions(), handler.statisticsHolder());
-        }
+        ExchangeSink.send(exchange, body);
     }
 
     /**
@@ -59,8 +55,7 @@ public final class Streaming {
      * attached, or {@link StreamingOptions#defaults()}.
      */
     public static StreamingOptions options(HttpServerExchange exchange) {
-        AsyncStreamingHandler handler = exchange.getAttachment(AsyncStreamingHandler.HANDLER);
-        return handler == null ? StreamingOptions.defaults() : handler.getOptions();
+        return HandlerContext.options(exchange);
     }
 
     /** A snapshot of the process-wide stream counters, every handler's streams and those sent without one. Cheap; safe from any thread. */
@@ -90,6 +85,9 @@ public final class Streaming {
         private final long longestWaitNanos;
         private final long bytesSent;
         private final long readNanos;
+        private final long dispatchRunning;
+        private final long dispatchQueued;
+        private final long dispatchRefused;
 
         Stats(Statistics s) {
             this.inFlight = s.inFlight();
@@ -108,6 +106,9 @@ public final class Streaming {
             this.longestWaitNanos = s.longestWaitNanos();
             this.bytesSent = s.bytesSent();
             this.readNanos = s.readNanos();
+            this.dispatchRunning = s.dispatchRunning();
+            this.dispatchQueued = s.dispatchQueued();
+            this.dispatchRefused = s.dispatchRefused();
         }
 
         /** Streams started and not yet finished or failed. */
@@ -193,6 +194,24 @@ public final class Streaming {
             return bytesSent;
         }
 
+        /** {@code max-dispatched}: dispatched exchanges running on the dispatch executor under the limit right now. */
+        public long dispatchRunning() {
+            return dispatchRunning;
+        }
+
+        /** {@code max-dispatched}: dispatched exchanges waiting for a place right now. */
+        public long dispatchQueued() {
+            return dispatchQueued;
+        }
+
+        /**
+         * {@code max-dispatched}: dispatched exchanges answered {@code 503}, because as many
+         * waited already or because the dispatch executor refused one that waited.
+         */
+        public long dispatchRefused() {
+            return dispatchRefused;
+        }
+
         /** Time spent in body reads, summed over streams. */
         public Duration readTime() {
             return Duration.ofNanos(readNanos);
@@ -206,7 +225,8 @@ public final class Streaming {
                     + ", tooSlow=" + tooSlow + ", limited=" + limited + ", bytesSent=" + bytesSent
                     + ", readTime=" + readTime() + ", dispatchedTooSlow=" + dispatchedTooSlow
                     + ", waitingForClients=" + waitingForClients + ", bytesHeldWaiting=" + bytesHeldWaiting
-                    + ", longestWait=" + longestWait() + "]";
+                    + ", longestWait=" + longestWait() + ", dispatchRunning=" + dispatchRunning
+                    + ", dispatchQueued=" + dispatchQueued + ", dispatchRefused=" + dispatchRefused + "]";
         }
     }
 }

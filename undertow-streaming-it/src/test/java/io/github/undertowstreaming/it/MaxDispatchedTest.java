@@ -120,6 +120,45 @@ class MaxDispatchedTest {
                 () -> server.assertBuffersBack(ContractTestBase.SETTLE));
     }
 
+    /**
+     * The gate's counters, in the handler's statistics: one exchange runs (max-dispatched=1) and
+     * holds its thread, one waits, a third is refused at once (503): running 1, queued 1, refused
+     * 1; once released, running and queued go back to 0. (The server's limiter lets four requests
+     * in at once.)
+     */
+    @Test
+    void theGateCountsTheExchangesItRunsQueuesAndRefuses() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger entered = new AtomicInteger();
+        AsyncStreamingHandler held = new AsyncStreamingHandler(new BlockingHandler(exchange -> {
+            entered.incrementAndGet();
+            assertTrue(release.await(30, TimeUnit.SECONDS));
+            exchange.getOutputStream().write("done".getBytes());
+        }), StreamingOptions.builder().maxDispatched(1).dispatch(threads).build());
+        server.route("/held", held);
+        Map<String, Curl.Running> clients = new LinkedHashMap<>();
+        for (String id : new String[] {"a", "b"}) {
+            clients.put(id, Curl.to(Protocol.HTTP_1_1, server.uri(Protocol.HTTP_1_1, "/held?id=" + id)).maxTime(Duration.ofSeconds(15)).start());
+        }
+        assertTrue(Waits.poll(() -> entered.get() == 1 && held.statistics().dispatchQueued() == 1, Duration.ofSeconds(10)),
+                () -> "one runs and one waits: " + held.statistics());
+        Curl.Result refused = Curl.to(Protocol.HTTP_1_1, server.uri(Protocol.HTTP_1_1, "/held?id=c")).run();
+        assertEquals(503, refused.status(), () -> "c, beyond the queue; " + refused);
+        assertEquals(1, held.statistics().dispatchRunning(), () -> held.statistics().toString());
+        assertEquals(1, held.statistics().dispatchQueued(), () -> held.statistics().toString());
+        assertEquals(1, held.statistics().dispatchRefused(), () -> held.statistics().toString());
+
+        release.countDown();
+        for (Map.Entry<String, Curl.Running> c : clients.entrySet()) {
+            Curl.Result r = c.getValue().await();
+            assertEquals(200, r.status(), () -> c.getKey() + "; " + r);
+        }
+        assertTrue(Waits.poll(() -> held.statistics().dispatchRunning() == 0, Duration.ofSeconds(5)),
+                () -> "every exchange left the gate: " + held.statistics());
+        assertEquals(0, held.statistics().dispatchQueued());
+        assertEquals(1, held.statistics().dispatchRefused());
+    }
+
     /** max-dispatched bounds the exchanges dispatched to {@code dispatch}: without it there are none. */
     @Test
     void maxDispatchedWithoutDispatchIsRefusedWhereverTheOptionsAreBuilt() {

@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.demo.Pattern;
 import io.github.undertowstreaming.it.support.Waits;
+import io.github.undertowstreaming.it.support.WildFly;
 import io.github.undertowstreaming.it.support.WildFlyManagement;
 import io.undertow.server.handlers.ResponseCodeHandler;
 
@@ -82,9 +84,85 @@ class WildFlySubsystemIT {
         // written literally by subsystem.cli, on the build's JVM, which may have no virtual threads
         assertEquals("virtual", r.string("dispatch"), r.json());
         for (String metric : new String[] {"streams-in-flight", "streams-started", "streams-finished", "streams-failed",
-                "body-failures", "client-failures", "write-failures", "rejected", "timeouts", "limited", "bytes-sent", "read-time"}) {
+                "body-failures", "client-failures", "write-failures", "rejected", "timeouts", "limited", "bytes-sent", "read-time",
+                "dispatch-running", "dispatch-queued", "dispatch-refused"}) {
             assertTrue(r.number(metric) >= 0, metric + " in " + r.json());
         }
+        // the boot line, with the options as the model says them (dispatch as written)
+        List<String> boot = WildFly.logLines("UTSTREAM0230");
+        assertTrue(!boot.isEmpty() && boot.get(0).contains("async-streaming(read-ahead=2, dispatch=virtual)"), boot.toString());
+    }
+
+    /**
+     * A web deployment without a structure file sees the library's API and its servlet entry point
+     * through the subsystem, not its internals; the pack installed the subsystem's XSD under
+     * docs/schema.
+     */
+    @Test
+    void aWebDeploymentSeesTheApiButNotTheInternalsAndTheXsdIsInDocsSchema() throws Exception {
+        for (String[] c : new String[][] {{"io.github.undertowstreaming.Streaming", "visible"},
+                {"io.github.undertowstreaming.servlet.ServletStreaming", "visible"},
+                {"io.github.undertowstreaming.internal.Pump", "hidden"}}) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/visibility?class=" + c[0]))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(c[1], r.body(), c[0]);
+        }
+        java.nio.file.Path xsd = java.nio.file.Path.of(System.getProperty("wildfly.home"), "docs", "schema", "undertow-streaming_1_0.xsd");
+        assertTrue(java.nio.file.Files.isRegularFile(xsd), xsd + " provisioned");
+    }
+
+    /** The description shows the library's ranges, words and defaults, and the capability that requires Undertow's. */
+    @Test
+    void theModelDescriptionShowsRangesAllowedValuesDefaultsAndTheCapability() throws Exception {
+        WildFlyManagement.Answer d = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-resource-description", "");
+        assertTrue(d.succeeded(), d.toString());
+        String json = d.json().replaceAll("\\s+", "");
+        assertTrue(attribute(json, "chunk-size").contains("\"min\":1") && attribute(json, "chunk-size").contains("\"max\":16777216"), json);
+        assertTrue(attribute(json, "dispatch").contains("\"allowed\":[\"virtual\",\"worker\"]"), json);
+        assertTrue(attribute(json, "min-rate").contains("\"default\":240"), json);
+        assertTrue(attribute(json, "statistics-enabled").contains("\"default\":false"), json);
+        assertTrue(json.contains("\"name\":\"io.github.undertowstreaming.undertow-streaming\""), "the capability: " + json);
+    }
+
+    /** The description of attribute {@code name} in a description without blanks: from its key to the next attribute's. */
+    private static String attribute(String json, String name) {
+        int from = json.indexOf("\"" + name + "\":{\"type\"");
+        assertTrue(from >= 0, name + " in " + json);
+        int to = json.indexOf(":{\"type\"", from + name.length() + 12);
+        return json.substring(from, to < 0 ? json.length() : to);
+    }
+
+    /**
+     * {@code /deployment=subsystem-app.war/subsystem=undertow-streaming}: the options in effect there,
+     * and metrics of that deployment alone, equal to what its clients received.
+     */
+    @Test
+    void theDeploymentsResourceShowsItsOptionsAndCountsWhatItsClientsReceived() throws Exception {
+        String address = "\"address\":[{\"deployment\":\"subsystem-app.war\"},{\"subsystem\":\"" + SUBSYSTEM + "\"}]";
+        WildFlyManagement.Answer before = MANAGEMENT.execute("{\"operation\":\"read-resource\"," + address + ",\"include-runtime\":true}");
+        assertTrue(before.succeeded(), before.toString());
+        assertTrue(before.string("handler").contains("read-ahead=2"), before.json());
+        long size = 1L << 20;
+        long received = 0;
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<InputStream> r = download(size);
+            byte[] body = r.body().readAllBytes();
+            received += body.length;
+            assertEquals(Pattern.digest(size), Pattern.digest(new java.io.ByteArrayInputStream(body)));
+        }
+        long expected = before.number("bytes-sent") + received;
+        WildFlyManagement.Answer[] after = new WildFlyManagement.Answer[1];
+        Waits.await(() -> {
+            try {
+                after[0] = MANAGEMENT.execute("{\"operation\":\"read-resource\"," + address + ",\"include-runtime\":true}");
+                return after[0].number("streams-finished") >= before.number("streams-finished") + 2;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(15), () -> "the deployment's two streams were not counted: " + after[0]);
+        assertEquals(expected, after[0].number("bytes-sent"), "what the clients received: " + after[0].json());
+        assertEquals(before.number("streams-started") + 2, after[0].number("streams-started"), after[0].json());
+        assertEquals(0, after[0].number("streams-in-flight"), after[0].json());
     }
 
     @Test

@@ -7,21 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.wildfly.core.launcher.Launcher;
-import org.wildfly.core.launcher.StandaloneCommandBuilder;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
+import io.github.undertowstreaming.it.support.SecondWildFly;
 import io.github.undertowstreaming.it.support.Waits;
 import io.github.undertowstreaming.it.support.WildFlyManagement;
 import io.undertow.server.handlers.ResponseCodeHandler;
@@ -36,7 +32,8 @@ import io.undertow.server.handlers.ResponseCodeHandler;
  * ({@code -Dstreaming.dispatch=worker}), so that only the subsystem's failure shows.
  *
  * <p>This server has a base directory of its own (a copy of the configuration and the exploded
- * deployments) and its ports 100 above the first server's, which keeps running meanwhile.
+ * deployments) and its ports 100 above the first server's, which keeps running meanwhile
+ * ({@link SecondWildFly}).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WildFlyWithoutVirtualThreadsIT {
@@ -50,20 +47,11 @@ class WildFlyWithoutVirtualThreadsIT {
                 () -> new AsyncStreamingHandler(ResponseCodeHandler.HANDLE_404).setDispatch("virtual")).getMessage();
         assertTrue(library.startsWith("UTSTREAM0119: "), library);
 
-        Path home = Path.of(System.getProperty("wildfly.home"));
-        Path base = home.resolveSibling(home.getFileName() + "-without-virtual-threads");
-        copyBaseDirectory(home.resolve("standalone"), base);
-        int offset = Integer.getInteger("wildfly.port.offset", 10000) + 100;
-        WildFlyManagement management = new WildFlyManagement(9990 + offset);
         long t0 = System.nanoTime();
-        Process server = Launcher.of(StandaloneCommandBuilder.of(home)
-                        .setJavaHome(System.getProperty("java.home"))
-                        .setBaseDirectory(base)
-                        .addServerArguments("-Djboss.bind.address=127.0.0.1", "-Djboss.bind.address.management=127.0.0.1",
-                                "-Djboss.socket.binding.port-offset=" + offset, "-Dstreaming.dispatch=worker"))
-                .setRedirectErrorStream(true)
-                .redirectOutput(base.resolve("console.log"))
-                .launch();
+        SecondWildFly server = SecondWildFly.start("without-virtual-threads", System.getProperty("java.home"), DEPLOYMENTS,
+                "-Dstreaming.dispatch=worker");
+        WildFlyManagement management = server.management();
+        Path base = server.base();
         try {
             Path deployments = base.resolve("deployments");
             Waits.await(() -> DEPLOYMENTS.stream().allMatch(d -> Files.exists(deployments.resolve(d + ".failed"))
@@ -93,51 +81,7 @@ class WildFlyWithoutVirtualThreadsIT {
                         d + ".failed says: " + failure);
             }
         } finally {
-            server.destroy(); // SIGTERM: WildFly shuts down
-            if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    /**
-     * {@code base}: the first server's configuration, without its history, and its exploded
-     * deployments, each marked to be deployed. The first server's data, log and tmp stay its own.
-     */
-    private static void copyBaseDirectory(Path standalone, Path base) throws IOException {
-        if (Files.exists(base)) {
-            try (Stream<Path> old = Files.walk(base)) {
-                old.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
-        }
-        copyTree(standalone.resolve("configuration"), base.resolve("configuration"), "standalone_xml_history");
-        Files.createDirectories(base.resolve("deployments"));
-        for (String d : DEPLOYMENTS) {
-            copyTree(standalone.resolve("deployments").resolve(d), base.resolve("deployments").resolve(d), null);
-            Files.createFile(base.resolve("deployments").resolve(d + ".dodeploy"));
-        }
-    }
-
-    private static void copyTree(Path from, Path to, String leftOut) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path rel = from.relativize(p);
-                if (leftOut != null && rel.startsWith(leftOut)) {
-                    continue;
-                }
-                Path target = to.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
+            server.close();
         }
     }
 }

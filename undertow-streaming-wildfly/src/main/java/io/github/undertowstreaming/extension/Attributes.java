@@ -10,7 +10,11 @@ import org.jboss.as.controller.ExpressionResolver;
 import org.jboss.as.controller.OperationFailedException;
 import org.jboss.as.controller.SimpleAttributeDefinitionBuilder;
 import org.jboss.as.controller.client.helpers.MeasurementUnit;
+import org.jboss.as.controller.descriptions.ModelDescriptionConstants;
+import org.jboss.as.controller.operations.validation.AllowedValuesValidator;
+import org.jboss.as.controller.operations.validation.MinMaxValidator;
 import org.jboss.as.controller.operations.validation.ParameterValidator;
+import org.jboss.as.controller.registry.AttributeAccess;
 import org.jboss.dmr.ModelNode;
 import org.jboss.dmr.ModelType;
 
@@ -48,35 +52,38 @@ final class Attributes {
     private static final String MAX_DISPATCHED = "max-dispatched";
 
     /**
-     * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
-     * {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc} gets
-     * the library's message. Nothing that depends on the JVM is resolved here: the JVM that runs a
-     * management operation is not always the server's (wildfly-maven-plugin's packaging scripts
-     * run in an embedded server on the build's JVM), so {@code dispatch=virtual} passes on Java 17.
-     * Declared before {@link #OPTIONS}, whose initializer uses it.
+     * Whether the subsystem's metrics (and each deployment's) are read: {@code false}, the default
+     * of WildFly's own subsystems, leaves them undefined (the library counts all the same, cheaply).
+     * The layer writes it as WildFly's configurations do,
+     * {@code ${wildfly.undertow-streaming.statistics-enabled:${wildfly.statistics-enabled:false}}},
+     * so that {@code -Dwildfly.statistics-enabled=true} turns it on with the others. Read when a
+     * metric is read: a write takes effect at once.
      */
-    private static final ParameterValidator LIBRARY_CHECK = (name, value) -> {
-        if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
-            if (name.equals(PREDICATE)) {
-                predicate(value.asString());
-            } else {
-                check(name, value.asString());
-            }
-        }
-    };
+    static final AttributeDefinition STATISTICS_ENABLED = new SimpleAttributeDefinitionBuilder(
+            ModelDescriptionConstants.STATISTICS_ENABLED, ModelType.BOOLEAN, true)
+            .setAllowExpression(true)
+            .setDefaultValue(ModelNode.FALSE)
+            .setFlags(AttributeAccess.Flag.RESTART_NONE)
+            .build();
 
-    /** Every attribute, in the library's order, then {@code predicate}. */
+    /** The handler's options, in the library's order, then {@code predicate}. */
     static final List<AttributeDefinition> OPTIONS;
+
+    /** {@link #OPTIONS}, then {@link #STATISTICS_ENABLED}: every attribute of the subsystem. */
+    static final List<AttributeDefinition> ALL;
 
     static {
         List<AttributeDefinition> all = new ArrayList<>();
         for (Map.Entry<String, Class<?>> p : OptionsText.PARAMETERS.entrySet()) {
             if (!p.getKey().equals(LEFT_OUT)) {
-                all.add(attribute(p.getKey(), type(p.getValue())));
+                all.add(attribute(p.getKey(), type(p.getValue()), OptionsText.SPECS.get(p.getKey())));
             }
         }
-        all.add(attribute(PREDICATE, ModelType.STRING));
+        all.add(attribute(PREDICATE, ModelType.STRING, null));
         OPTIONS = Collections.unmodifiableList(all);
+        List<AttributeDefinition> with = new ArrayList<>(all);
+        with.add(STATISTICS_ENABLED);
+        ALL = Collections.unmodifiableList(with);
     }
 
     private Attributes() {
@@ -92,11 +99,21 @@ final class Attributes {
         return ModelType.STRING;
     }
 
-    private static AttributeDefinition attribute(String name, ModelType type) {
+    /**
+     * An option as an attribute: the library checks its values ({@link LibraryCheck}), and its
+     * range, its words and its default ({@code spec}, the library's, null for none) are in its
+     * description, where the console and {@code read-resource-description} show them.
+     */
+    private static AttributeDefinition attribute(String name, ModelType type, OptionsText.Spec spec) {
         SimpleAttributeDefinitionBuilder b = new SimpleAttributeDefinitionBuilder(name, type, true)
                 .setAllowExpression(true)
-                .setValidator(LIBRARY_CHECK)
+                .setValidator(new LibraryCheck(name, spec))
                 .setRestartAllServices();
+        if (spec != null && spec.defaultValue() != null) {
+            String d = spec.defaultValue();
+            b.setDefaultValue(type == ModelType.INT ? new ModelNode(Integer.parseInt(d))
+                    : type == ModelType.LONG ? new ModelNode(Long.parseLong(d)) : new ModelNode(d));
+        }
         if (name.endsWith("-timeout") || name.equals("min-rate-grace")) {
             b.setMeasurementUnit(MeasurementUnit.MILLISECONDS);
         } else if (name.equals("chunk-size") || name.equals("read-budget")) {
@@ -120,6 +137,9 @@ final class Attributes {
         String dispatch = null;
         String maxDispatched = null;
         for (AttributeDefinition a : OPTIONS) {
+            if ((a.getName().equals(DISPATCH) || a.getName().equals(MAX_DISPATCHED)) && !model.hasDefined(a.getName())) {
+                continue; // their defaults (worker, 0) are the library's; left out, the boot line does not name them
+            }
             ModelNode value = a.resolveModelAttribute(resolver, model);
             if (!value.isDefined()) {
                 continue;
@@ -159,6 +179,56 @@ final class Attributes {
             OptionsText.check(name, text);
         } catch (IllegalArgumentException e) {
             throw new OperationFailedException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks a value as it is written, unless it is an expression (checked when it is resolved, by
+     * {@link #options}). Replaces WildFly's type check, so that even {@code chunk-size=abc} gets
+     * the library's message. Nothing that depends on the JVM is resolved here: the JVM that runs a
+     * management operation is not always the server's (wildfly-maven-plugin's packaging scripts
+     * run in an embedded server on the build's JVM), so {@code dispatch=virtual} passes on Java 17.
+     * It tells the model description the option's bounds ({@code min}, {@code max}) and words
+     * ({@code allowed}), from the library's {@link OptionsText#SPECS}.
+     */
+    static final class LibraryCheck implements ParameterValidator, MinMaxValidator, AllowedValuesValidator {
+        private final String name;
+        private final OptionsText.Spec spec;
+
+        LibraryCheck(String name, OptionsText.Spec spec) {
+            this.name = name;
+            this.spec = spec;
+        }
+
+        @Override
+        public void validateParameter(String parameterName, ModelNode value) throws OperationFailedException {
+            if (value.isDefined() && value.getType() != ModelType.EXPRESSION) {
+                if (name.equals(PREDICATE)) {
+                    predicate(value.asString());
+                } else {
+                    check(name, value.asString());
+                }
+            }
+        }
+
+        @Override
+        public Long getMin() {
+            return spec == null ? null : spec.min();
+        }
+
+        @Override
+        public Long getMax() {
+            return spec == null ? null : spec.max();
+        }
+
+        @Override
+        public List<ModelNode> getAllowedValues() {
+            if (spec == null || spec.words().isEmpty()) {
+                return null;
+            }
+            List<ModelNode> words = new ArrayList<>();
+            spec.words().forEach(w -> words.add(new ModelNode(w)));
+            return words;
         }
     }
 

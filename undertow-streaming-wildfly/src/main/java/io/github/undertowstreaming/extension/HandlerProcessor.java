@@ -1,10 +1,10 @@
 package io.github.undertowstreaming.extension;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import org.jboss.as.server.deployment.AttachmentKey;
+import org.jboss.as.server.deployment.Attachments;
+import org.jboss.as.server.deployment.DeploymentResourceSupport;
 import org.jboss.as.server.deployment.DeploymentPhaseContext;
 import org.jboss.as.server.deployment.DeploymentUnit;
 import org.jboss.as.server.deployment.DeploymentUnitProcessingException;
@@ -12,6 +12,10 @@ import org.jboss.as.server.deployment.DeploymentUnitProcessor;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
 import io.github.undertowstreaming.StreamingOptions;
+import io.github.undertowstreaming.internal.OptionsText;
+import io.github.undertowstreaming.internal.StreamAdmission;
+import org.jboss.dmr.ModelNode;
+
 import io.undertow.Handlers;
 import io.undertow.predicate.Predicate;
 import io.undertow.server.HttpHandler;
@@ -31,10 +35,13 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
 
     private final Supplier<SubsystemOptions> options;
     private final HandlerStatistics statistics;
+    private final StreamAdmission admission;
 
-    HandlerProcessor(Supplier<SubsystemOptions> options, HandlerStatistics statistics) {
+    /** {@code admission}: what every stream of a wrapped deployment passes first (the subsystem's {@link Suspension}). */
+    HandlerProcessor(Supplier<SubsystemOptions> options, HandlerStatistics statistics, StreamAdmission admission) {
         this.options = options;
         this.statistics = statistics;
+        this.admission = admission;
     }
 
     /**
@@ -58,30 +65,49 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
         } catch (IllegalArgumentException e) {
             throw SubsystemMessages.MESSAGES.cannotWrap(unit.getName(), e.getMessage(), e);
         }
-        DeploymentWrapper handlers = new DeploymentWrapper(streaming, o.predicate(), statistics);
+        String key = key(unit);
+        DeploymentWrapper handlers = new DeploymentWrapper(key, streaming, o.predicate(), statistics, admission);
         unit.putAttachment(HANDLERS, handlers);
         PrivateWildFlyApi.addServletExtension(unit, handlers);
+        DeploymentResourceSupport resources = unit.getAttachment(Attachments.DEPLOYMENT_RESOURCE_SUPPORT);
+        if (resources != null) {
+            // /deployment=X/subsystem=undertow-streaming: the options in effect; its metrics are read from the handlers
+            ModelNode model = resources.getDeploymentSubsystemModel(StreamingSubsystem.NAME);
+            model.get(DeploymentResource.HANDLER.getName()).set(OptionsText.format(streaming));
+            if (o.predicate() != null) {
+                model.get(DeploymentResource.PREDICATE.getName()).set(o.predicate().toString());
+            }
+        }
     }
 
     @Override
     public void undeploy(DeploymentUnit unit) {
         DeploymentWrapper handlers = unit.removeAttachment(HANDLERS);
         if (handlers != null) {
-            handlers.retire();
+            statistics.retire(handlers.key);
         }
+    }
+
+    /** The deployment's name, {@code app.war}, or {@code app.ear/web.war} for a subdeployment (see {@link MetricHandler#deploymentKey}). */
+    static String key(DeploymentUnit unit) {
+        DeploymentUnit parent = unit.getParent();
+        return parent == null ? unit.getName() : parent.getName() + "/" + unit.getName();
     }
 
     /** The servlet extension that wraps one deployment, and the handlers it made. */
     private static final class DeploymentWrapper implements ServletExtension {
+        private final String key;
         private final StreamingOptions options;
         private final Predicate predicate;
         private final HandlerStatistics statistics;
-        private final List<AsyncStreamingHandler> made = new CopyOnWriteArrayList<>();
+        private final StreamAdmission admission;
 
-        DeploymentWrapper(StreamingOptions options, Predicate predicate, HandlerStatistics statistics) {
+        DeploymentWrapper(String key, StreamingOptions options, Predicate predicate, HandlerStatistics statistics, StreamAdmission admission) {
+            this.key = key;
             this.options = options;
             this.predicate = predicate;
             this.statistics = statistics;
+            this.admission = admission;
         }
 
         @Override
@@ -91,15 +117,12 @@ final class HandlerProcessor implements DeploymentUnitProcessor {
 
         private HttpHandler wrap(HttpHandler next) {
             AsyncStreamingHandler handler = new AsyncStreamingHandler(next, options);
-            made.add(handler);
-            statistics.add(handler);
-            return predicate == null ? handler : Handlers.predicate(predicate, handler, next);
-        }
-
-        void retire() {
-            for (AsyncStreamingHandler h : made) {
-                statistics.retire(h);
-            }
+            statistics.add(key, handler);
+            HttpHandler admitted = exchange -> {
+                StreamAdmission.attachTo(exchange, admission); // its streams take part in suspend
+                handler.handleRequest(exchange);
+            };
+            return predicate == null ? admitted : Handlers.predicate(predicate, admitted, next);
         }
     }
 }

@@ -1,22 +1,25 @@
 package io.github.undertowstreaming.extension;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.undertowstreaming.AsyncStreamingHandler;
 
 /**
- * The subsystem's counters: the sum over the handlers it put in front of web deployments. A
- * deployment that goes away leaves its counts behind (its streams in flight excepted), so the
- * counters only grow from one start or reload of the server to the next. Thread-safe; a read
- * that races with an undeployment may miss that deployment's counts once.
+ * The subsystem's counters: the handlers it put in front of web deployments, by deployment (its
+ * resource's address, {@code app.war} or {@code app.ear/web.war}). The subsystem's metrics are
+ * their sum; a deployment's, its own handlers' ({@code /deployment=X/subsystem=undertow-streaming}).
+ * A deployment that goes away leaves its counts behind in the subsystem's (its streams in flight
+ * excepted), so those only grow from one start or reload of the server to the next.
+ * Thread-safe; a read that races with an undeployment may miss that deployment's counts once.
  */
 final class HandlerStatistics {
 
-    private final Set<AsyncStreamingHandler> live = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<AsyncStreamingHandler>> live = new ConcurrentHashMap<>();
     private final Map<Metric, LongAdder> retired = new EnumMap<>(Metric.class);
 
     HandlerStatistics() {
@@ -25,13 +28,18 @@ final class HandlerStatistics {
         }
     }
 
-    void add(AsyncStreamingHandler handler) {
-        live.add(handler);
+    void add(String deployment, AsyncStreamingHandler handler) {
+        live.computeIfAbsent(deployment, d -> new CopyOnWriteArrayList<>()).add(handler);
     }
 
-    void retire(AsyncStreamingHandler handler) {
-        if (live.remove(handler)) {
-            var stats = handler.statistics();
+    /** The deployment went away: its counters stay in the subsystem's sums. */
+    void retire(String deployment) {
+        List<AsyncStreamingHandler> handlers = live.remove(deployment);
+        if (handlers == null) {
+            return;
+        }
+        for (AsyncStreamingHandler h : handlers) {
+            var stats = h.statistics();
             for (Metric m : Metric.values()) {
                 if (m.counter()) {
                     retired.get(m).add(m.of(stats));
@@ -40,18 +48,26 @@ final class HandlerStatistics {
         }
     }
 
+    /** The subsystem's value of {@code metric}: over every deployment, those gone included. */
     long value(Metric metric) {
-        if (metric.largest()) {
-            long largest = 0;
-            for (AsyncStreamingHandler h : live) {
-                largest = Math.max(largest, metric.of(h.statistics()));
-            }
-            return largest;
+        long v = metric.largest() ? 0 : retired.get(metric).sum();
+        for (List<AsyncStreamingHandler> handlers : live.values()) {
+            v = combine(metric, v, handlers);
         }
-        long sum = retired.get(metric).sum();
-        for (AsyncStreamingHandler h : live) {
-            sum += metric.of(h.statistics());
+        return v;
+    }
+
+    /** {@code deployment}'s value of {@code metric}, or -1 if it has no handler (not wrapped, or gone). */
+    long value(String deployment, Metric metric) {
+        List<AsyncStreamingHandler> handlers = live.get(deployment);
+        return handlers == null ? -1 : combine(metric, 0, handlers);
+    }
+
+    private static long combine(Metric metric, long v, List<AsyncStreamingHandler> handlers) {
+        for (AsyncStreamingHandler h : handlers) {
+            long x = metric.of(h.statistics());
+            v = metric.largest() ? Math.max(v, x) : v + x;
         }
-        return sum;
+        return v;
     }
 }

@@ -12,8 +12,9 @@ import org.jboss.dmr.ModelType;
 import io.github.undertowstreaming.Streaming;
 
 /**
- * The subsystem's runtime-only metrics: the counters of {@link Streaming.Stats}, under the names
- * of the library's JMX view ({@code StreamsInFlight} becomes {@code streams-in-flight}).
+ * The subsystem's runtime-only metrics, and each deployment's: the counters of
+ * {@link Streaming.Stats}, under the names of the library's JMX view ({@code StreamsInFlight}
+ * becomes {@code streams-in-flight}).
  */
 enum Metric {
     STREAMS_IN_FLIGHT("streams-in-flight", false, MeasurementUnit.NONE, Streaming.Stats::inFlight),
@@ -33,7 +34,13 @@ enum Metric {
     /** The longest current wait: the largest over the deployments, not their sum. */
     LONGEST_WAIT("longest-wait", false, MeasurementUnit.MILLISECONDS, s -> s.longestWait().toMillis()),
     BYTES_SENT("bytes-sent", true, MeasurementUnit.BYTES, Streaming.Stats::bytesSent),
-    READ_TIME("read-time", true, MeasurementUnit.MILLISECONDS, s -> s.readTime().toMillis());
+    READ_TIME("read-time", true, MeasurementUnit.MILLISECONDS, s -> s.readTime().toMillis()),
+    /** {@code max-dispatched}: exchanges running under the limit. */
+    DISPATCH_RUNNING("dispatch-running", false, MeasurementUnit.NONE, Streaming.Stats::dispatchRunning),
+    /** {@code max-dispatched}: exchanges waiting for a place. */
+    DISPATCH_QUEUED("dispatch-queued", false, MeasurementUnit.NONE, Streaming.Stats::dispatchQueued),
+    /** {@code max-dispatched}: exchanges refused with 503. */
+    DISPATCH_REFUSED("dispatch-refused", true, MeasurementUnit.NONE, Streaming.Stats::dispatchRefused);
 
     private final String attributeName;
     /** A counter only grows; a gauge (streams in flight, the waits for clients) is not kept for an undeployed deployment. */
@@ -45,9 +52,9 @@ enum Metric {
         this.attributeName = attributeName;
         this.counter = counter;
         this.read = read;
+        // undefined while statistics-enabled is false, as WildFly's own metrics
         SimpleAttributeDefinitionBuilder b = new SimpleAttributeDefinitionBuilder(attributeName, ModelType.LONG, true)
-                .setStorageRuntime()
-                .setUndefinedMetricValue(ModelNode.ZERO_LONG);
+                .setStorageRuntime();
         if (unit != MeasurementUnit.NONE) {
             b.setMeasurementUnit(unit);
         }

@@ -35,7 +35,7 @@ enum StreamingSubsystemSchema implements SubsystemResourceXMLSchema<StreamingSub
     @Override
     public SubsystemResourceRegistrationXMLElement getSubsystemXMLElement() {
         return factory.subsystemElement(StreamingSubsystem.REGISTRATION)
-                .addAttributes(Attributes.OPTIONS)
+                .addAttributes(Attributes.ALL)
                 .build();
     }
 }

@@ -47,4 +47,18 @@ final class SubsystemOptions {
     Predicate predicate() {
         return predicate;
     }
+
+    /**
+     * The handler in the predicate language, {@code dispatch} and {@code max-dispatched} as
+     * written (they are resolved only where deployments are wrapped), then the predicate.
+     */
+    String describe() {
+        String handler = OptionsText.format(withoutDispatch);
+        if (dispatch != null) {
+            String extra = "dispatch=" + dispatch + (maxDispatched == null ? "" : ", max-dispatched=" + maxDispatched);
+            handler = handler.endsWith(")") ? handler.substring(0, handler.length() - 1) + ", " + extra + ")"
+                    : handler + "(" + extra + ")";
+        }
+        return predicate == null ? handler : predicate + " -> " + handler;
+    }
 }

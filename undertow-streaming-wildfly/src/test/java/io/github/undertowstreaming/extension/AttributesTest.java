@@ -124,7 +124,7 @@ class AttributesTest {
             names.add(m.group(1));
         }
         TreeSet<String> attributes = new TreeSet<>();
-        Attributes.OPTIONS.forEach(a -> attributes.add(a.getName()));
+        Attributes.ALL.forEach(a -> attributes.add(a.getName()));
         assertEquals(attributes, names);
 
         String xml = "<subsystem xmlns=\"" + StreamingSubsystemSchema.CURRENT.getNamespace().getUri() + "\""
@@ -147,7 +147,7 @@ class AttributesTest {
             params.add(m.group(1));
         }
         TreeSet<String> attributes = new TreeSet<>();
-        Attributes.OPTIONS.forEach(a -> attributes.add(a.getName()));
+        Attributes.ALL.forEach(a -> attributes.add(a.getName()));
         assertEquals(attributes, params);
         Matcher op = Pattern.compile("name=\"op-params\" value=\"([^\"]+)\"").matcher(xml);
         assertTrue(op.find());

@@ -37,7 +37,7 @@ class HandlerProcessorTest {
     }
 
     private static HandlerProcessor processor(SubsystemOptions options) {
-        return new HandlerProcessor(() -> options, new HandlerStatistics());
+        return new HandlerProcessor(() -> options, new HandlerStatistics(), new Suspension());
     }
 
     /** A deployment unit named {@code name} with {@code attachments}: a web deployment if {@code web}, as WildFly marks one. */
@@ -56,6 +56,9 @@ class HandlerProcessorTest {
                     }
                     if (method.getName().equals("getName")) {
                         return name;
+                    }
+                    if (method.getName().equals("getParent")) {
+                        return null;
                     }
                     throw new UnsupportedOperationException(method.toString());
                 });
@@ -95,5 +98,14 @@ class HandlerProcessorTest {
         } else {
             assertThrows(IllegalArgumentException.class, () -> withDispatch("virtual").streaming());
         }
+    }
+
+    @Test
+    void theBootLineNamesTheHandlerWithDispatchAsWrittenAndThePredicate() {
+        assertEquals("async-streaming(dispatch=virtual, max-dispatched=4)",
+                new SubsystemOptions(StreamingOptions.defaults(), "virtual", "4", null).describe());
+        assertEquals("async-streaming(read-ahead=2, dispatch=worker)",
+                new SubsystemOptions(StreamingOptions.builder().readAhead(2).build(), "worker", null, null).describe());
+        assertEquals("async-streaming", new SubsystemOptions(StreamingOptions.defaults(), null, null, null).describe());
     }
 }

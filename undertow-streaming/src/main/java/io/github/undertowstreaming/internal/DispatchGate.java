@@ -34,10 +34,13 @@ public final class DispatchGate {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waitingCount = new AtomicInteger();
     private final Queue<Waiting> waiting = new ConcurrentLinkedQueue<>();
+    /** The handler's counters: the gate's running, queued and refused exchanges. */
+    private final Statistics stats;
 
-    public DispatchGate(Executor executor, int max) {
+    public DispatchGate(Executor executor, int max, Statistics stats) {
         this.executor = executor;
         this.max = max;
+        this.stats = stats;
     }
 
     /** The dispatch executor for {@code exchange}: refusing it adds the Retry-After header. */
@@ -48,9 +51,11 @@ public final class DispatchGate {
     private void execute(Runnable task, HttpServerExchange exchange) {
         if (waitingCount.incrementAndGet() > max) {
             waitingCount.decrementAndGet();
+            stats.countDispatchRefused();
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
             throw Messages.MESSAGES.tooManyDispatched(max);
         }
+        stats.dispatchQueued(1);
         waiting.add(new Waiting(task, exchange));
         drain();
     }
@@ -71,17 +76,22 @@ public final class DispatchGate {
                 continue;
             }
             waitingCount.decrementAndGet();
+            stats.dispatchQueued(-1);
+            stats.dispatchRunning(1);
             try {
                 executor.execute(() -> {
                     try {
                         next.task.run();
                     } finally {
                         running.decrementAndGet();
+                        stats.dispatchRunning(-1);
                         drain();
                     }
                 });
             } catch (RejectedExecutionException e) {
                 running.decrementAndGet();
+                stats.dispatchRunning(-1);
+                stats.countDispatchRefused();
                 refused(next.exchange, e);
             }
         }

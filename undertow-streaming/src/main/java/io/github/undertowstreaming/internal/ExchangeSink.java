@@ -41,6 +41,13 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         ExchangeCompletionListener {
 
     private static final AttachmentKey<ExchangeSink> SENT = AttachmentKey.create(ExchangeSink.class);
+    /** See {@link StreamAdmission#attachTo}. */
+    static final AttachmentKey<StreamAdmission> ADMISSION = AttachmentKey.create(StreamAdmission.class);
+
+    /** {@link #admission}: not asked yet, admitted (and owed an end), or over (the exchange completed, or refused). */
+    private static final int NOT_ASKED = 0;
+    private static final int ADMITTED = 1;
+    private static final int OVER = 2;
 
     private final HttpServerExchange exchange;
     private final StreamingBody body;
@@ -54,6 +61,10 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     private volatile boolean ended;
     /** {@code send} threw after this was registered: the exchange and the body are not ours. */
     private volatile boolean abandoned;
+    /** The exchange's {@link StreamAdmission}, or null. */
+    private final StreamAdmission admission;
+    /** NOT_ASKED, ADMITTED or OVER: an admitted stream's end is told once, whichever comes last of its start and its exchange's end. */
+    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger(NOT_ASKED);
 
     private ExchangeSink(HttpServerExchange exchange, StreamingBody body, Executor executor, ReadGate gate,
             StreamingOptions options, Statistics stats) {
@@ -64,20 +75,36 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
                 stats, options.maxStreams());
         this.watch = new ClientWatch(exchange, pump, () -> channel, options.readTimeout(), options.writeTimeout(),
                 options.minRate(), options.minRateGrace(), body);
+        this.admission = exchange.getAttachment(ADMISSION);
     }
 
     /**
-     * See {@link io.github.undertowstreaming.Streaming#send}; {@code stats} are the handler's
-     * counters, or {@link Statistics#GLOBAL} without a handler.
+     * See {@link io.github.undertowstreaming.Streaming#send}: the options and the counters of the
+     * handler that attached them ({@link HandlerContext}), or the defaults and {@link Statistics#GLOBAL}.
      */
-    public static void send(HttpServerExchange exchange, StreamingBody body, StreamingOptions options, Statistics stats) {
+    public static void send(HttpServerExchange exchange, StreamingBody body) {
+        send(exchange, body, null);
+    }
+
+    /**
+     * As {@link #send(HttpServerExchange, StreamingBody)}, but the stream's start task is handed
+     * to {@code starter}, which runs it once the call that sent the body has returned, instead of
+     * {@code exchange.dispatch}: for the servlet entry point, whose exchange the servlet
+     * container's async context keeps (it dispatches the exchange itself, so the exchange may be
+     * dispatched already). The task must run on a thread that is not in a call of the exchange,
+     * as a dispatched task does. If {@code starter} throws, nothing happened: the body is still
+     * the caller's.
+     */
+    public static void send(HttpServerExchange exchange, StreamingBody body, java.util.function.Consumer<Runnable> starter) {
+        StreamingOptions options = HandlerContext.options(exchange);
+        Statistics stats = HandlerContext.statistics(exchange);
         if (exchange.getAttachment(SENT) != null) {
             throw Messages.MESSAGES.alreadySent(describe(exchange));
         }
         if (exchange.isResponseStarted()) {
             throw Messages.MESSAGES.responseStarted(describe(exchange));
         }
-        if (exchange.isDispatched()) {
+        if (starter == null && exchange.isDispatched()) {
             throw Messages.MESSAGES.alreadyDispatched(describe(exchange));
         }
         Executor executor = options.executor();
@@ -95,8 +122,12 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         exchange.addExchangeCompleteListener(sink); // throws if the exchange is over: nothing happened yet
         exchange.putAttachment(SENT, sink);
         try {
-            // Inside a handler call this runs once the call returns; outside one it runs now.
-            exchange.dispatch(SameThreadExecutor.INSTANCE, sink);
+            if (starter != null) {
+                starter.accept(sink);
+            } else {
+                // Inside a handler call this runs once the call returns; outside one it runs now.
+                exchange.dispatch(SameThreadExecutor.INSTANCE, sink);
+            }
         } catch (RuntimeException | Error e) {
             sink.abandoned = true; // the body stays the caller's, as send's javadoc says
             exchange.removeAttachment(SENT);
@@ -104,9 +135,23 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         }
     }
 
-    /** The start task. */
+    /**
+     * The start task: asks the exchange's {@link StreamAdmission}, if any, then starts the pump.
+     * A stream it refuses reads nothing and gets {@code 503}, as one over {@code max-streams}.
+     */
     @Override
     public void run() {
+        StreamAdmission a = admission;
+        if (a != null) {
+            if (!a.begin()) {
+                admitted.set(OVER);
+                pump.fail(Pump.Failure.SUSPENDED, Messages.MESSAGES.suspended());
+                return;
+            }
+            if (!admitted.compareAndSet(NOT_ASKED, ADMITTED)) {
+                a.end(); // the exchange completed meanwhile (the connection closed): the pump sees it failed
+            }
+        }
         pump.start();
         watch.start();
     }
@@ -270,6 +315,13 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
             abort();
             return;
         }
+        if (kind == Pump.Failure.SUSPENDED) {
+            Log.IO.suspended(request);
+            exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+            exchange.getResponseHeaders().clear();
+            exchange.endExchange();
+            return;
+        }
         if (kind == Pump.Failure.LIMITED) {
             Log.IO.limited(request);
             exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
@@ -391,6 +443,9 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
                 pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
             }
         } finally {
+            if (admitted.getAndSet(OVER) == ADMITTED) {
+                admission.end();
+            }
             nextListener.proceed();
         }
     }

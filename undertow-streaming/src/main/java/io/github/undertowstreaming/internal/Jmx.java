@@ -138,5 +138,20 @@ public final class Jmx {
         public long getReadTimeMillis() {
             return s.readNanos() / 1_000_000;
         }
+    
+        @Override
+        public long getDispatchRunning() {
+            return s.dispatchRunning();
+        }
+
+        @Override
+        public long getDispatchQueued() {
+            return s.dispatchQueued();
+        }
+
+        @Override
+        public long getDispatchRefused() {
+            return s.dispatchRefused();
+        }
     }
 }

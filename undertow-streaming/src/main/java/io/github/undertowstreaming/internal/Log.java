@@ -93,6 +93,10 @@ public interface Log extends BasicLogger {
     @Message(id = 18, value = "Dropping the client of %s as too slow (%s), after %d bytes of %s: the connection closed abortively, or the HTTP/2 stream reset")
     void tooSlow(String request, String measured, long sent, Object body);
 
+    @LogMessage(level = DEBUG)
+    @Message(id = 19, value = "The server is suspended; %s gets 503")
+    void suspended(String request);
+
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);

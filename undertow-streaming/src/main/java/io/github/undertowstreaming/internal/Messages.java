@@ -96,4 +96,7 @@ public interface Messages {
         }
         return value;
     }
+
+    @Message(id = 125, value = "The server is suspended: no new stream starts until it resumes")
+    IllegalStateException suspended();
 }

@@ -2,6 +2,7 @@ package io.github.undertowstreaming.internal;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -38,6 +39,39 @@ public final class OptionsText {
         p.put("min-rate-grace", Long.class);
         p.put("min-request-rate", Long.class);
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
+    }
+
+    /**
+     * What a parameter takes, for descriptions that show it (the WildFly subsystem's model): the
+     * least and the most value of a number (null: no bound), the words a text takes (empty: any
+     * text), and the default as it would be written (null: none that a value says, as for
+     * {@code chunk-size}, whose default is two of the server's buffers, or {@code skip}). The
+     * checks themselves stay {@link #apply}'s, with its messages.
+     */
+    public record Spec(Long min, Long max, List<String> words, String defaultValue) {
+    }
+
+    /** The {@link Spec} of every parameter of {@link #PARAMETERS}, in the same order. */
+    public static final Map<String, Spec> SPECS;
+
+    static {
+        StreamingOptions d = StreamingOptions.defaults();
+        long maxMillis = StreamingOptions.MAX_TIMEOUT.toMillis();
+        Map<String, Spec> p = new LinkedHashMap<>();
+        p.put("skip", new Spec(null, null, List.of(), null));
+        p.put("chunk-size", new Spec(1L, (long) StreamingOptions.MAX_CHUNK_SIZE, List.of(), null));
+        p.put("read-ahead", new Spec(0L, (long) StreamingOptions.MAX_READ_AHEAD, List.of(), Integer.toString(d.readAhead())));
+        p.put("read-budget", new Spec(1L, Long.MAX_VALUE, List.of(), Long.toString(d.readBudget())));
+        p.put("max-streams", new Spec(0L, (long) StreamingOptions.MAX_MAX_STREAMS, List.of(), Integer.toString(d.maxStreams())));
+        p.put("read-timeout", new Spec(0L, maxMillis, List.of(), Long.toString(d.readTimeout().toMillis())));
+        p.put("write-timeout", new Spec(0L, maxMillis, List.of(), Long.toString(d.writeTimeout().toMillis())));
+        p.put("name", new Spec(null, null, List.of(), null));
+        p.put("dispatch", new Spec(null, null, List.of("virtual", "worker"), "worker"));
+        p.put("max-dispatched", new Spec(0L, (long) StreamingOptions.MAX_MAX_STREAMS, List.of(), Integer.toString(d.maxDispatched())));
+        p.put("min-rate", new Spec(0L, StreamingOptions.MAX_MIN_RATE, List.of(), Long.toString(d.minRate())));
+        p.put("min-rate-grace", new Spec(0L, maxMillis, List.of(), Long.toString(d.minRateGrace().toMillis())));
+        p.put("min-request-rate", new Spec(0L, StreamingOptions.MAX_MIN_RATE, List.of(), Long.toString(d.minRequestRate())));
+        SPECS = java.util.Collections.unmodifiableMap(p);
     }
 
     private OptionsText() {

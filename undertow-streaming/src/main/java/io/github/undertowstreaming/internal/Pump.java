@@ -88,7 +88,9 @@ public final class Pump implements Runnable {
         /** The handler had {@code max-streams} streams in flight already; nothing was read. */
         LIMITED,
         /** The client took fewer bytes than {@code min-rate} over the time it was waited on. */
-        TOO_SLOW
+        TOO_SLOW,
+        /** The server is suspended (a {@link StreamAdmission} refused the stream); nothing was read. */
+        SUSPENDED
     }
 
     private final StreamingBody body;

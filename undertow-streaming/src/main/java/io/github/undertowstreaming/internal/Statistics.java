@@ -37,6 +37,11 @@ public final class Statistics {
     private final LongAdder readNanos = new LongAdder();
     /** Streams admitted and not ended: what {@code max-streams} bounds. */
     private final AtomicLong inFlight = new AtomicLong();
+    /** {@code max-dispatched}: exchanges running on the dispatch executor under the gate, and waiting for a place. */
+    private final AtomicLong dispatchRunning = new AtomicLong();
+    private final AtomicLong dispatchQueued = new AtomicLong();
+    /** {@code max-dispatched}: exchanges refused with 503 (the queue full, or the executor refused a waiting one). */
+    private final LongAdder dispatchRefused = new LongAdder();
 
     /** A handler's counters, which also count in {@link #GLOBAL}. */
     public Statistics() {
@@ -142,6 +147,42 @@ public final class Statistics {
             longest = Math.max(longest, now - w[0]);
         }
         return longest;
+    }
+
+    /** The gate of {@code max-dispatched} changed its running count by {@code delta}. */
+    void dispatchRunning(int delta) {
+        dispatchRunning.addAndGet(delta);
+        if (parent != null) {
+            parent.dispatchRunning(delta);
+        }
+    }
+
+    /** The gate of {@code max-dispatched} changed its queue by {@code delta}. */
+    void dispatchQueued(int delta) {
+        dispatchQueued.addAndGet(delta);
+        if (parent != null) {
+            parent.dispatchQueued(delta);
+        }
+    }
+
+    /** The gate of {@code max-dispatched} refused an exchange. */
+    void countDispatchRefused() {
+        dispatchRefused.increment();
+        if (parent != null) {
+            parent.countDispatchRefused();
+        }
+    }
+
+    public long dispatchRunning() {
+        return dispatchRunning.get();
+    }
+
+    public long dispatchQueued() {
+        return dispatchQueued.get();
+    }
+
+    public long dispatchRefused() {
+        return dispatchRefused.sum();
     }
 
     void countLimited() {

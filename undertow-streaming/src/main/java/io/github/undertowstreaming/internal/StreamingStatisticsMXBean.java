@@ -48,4 +48,13 @@ public interface StreamingStatisticsMXBean {
 
     /** Time spent in body reads, summed over streams. */
     long getReadTimeMillis();
+
+    /** {@code max-dispatched}: exchanges running under the limit now. */
+    long getDispatchRunning();
+
+    /** {@code max-dispatched}: exchanges waiting for a place now. */
+    long getDispatchQueued();
+
+    /** {@code max-dispatched}: exchanges refused with 503. */
+    long getDispatchRefused();
 }

@@ -38,4 +38,35 @@ class OptionsTextTest {
         String checked = assertThrows(IllegalArgumentException.class, () -> OptionsText.check(name, value)).getMessage();
         assertEquals(applied, checked);
     }
+
+    /**
+     * The specs say what apply does: every bound is taken and one past it refused, every word
+     * taken, and every default applied alone gives the default options.
+     */
+    @Test
+    void everySpecAgreesWithApplyOnItsBoundsItsWordsAndItsDefault() {
+        assertEquals(OptionsText.PARAMETERS.keySet(), OptionsText.SPECS.keySet());
+        StreamingOptions defaults = StreamingOptions.defaults();
+        OptionsText.SPECS.forEach((name, spec) -> {
+            if (spec.min() != null) {
+                OptionsText.check(name, Long.toString(spec.min()));
+                if (spec.min() > Long.MIN_VALUE) {
+                    assertThrows(IllegalArgumentException.class, () -> OptionsText.check(name, Long.toString(spec.min() - 1)), name);
+                }
+            }
+            if (spec.max() != null) {
+                OptionsText.check(name, Long.toString(spec.max()));
+                if (spec.max() < Long.MAX_VALUE) {
+                    assertThrows(IllegalArgumentException.class, () -> OptionsText.check(name, Long.toString(spec.max() + 1)), name);
+                }
+            }
+            spec.words().forEach(w -> OptionsText.check(name, w));
+            if (spec.defaultValue() != null && !name.equals("dispatch")) {
+                assertEquals(OptionsText.format(defaults), OptionsText.format(
+                        OptionsText.apply(StreamingOptions.builder(), name, spec.defaultValue()).build()), name + "'s default");
+            }
+        });
+        // dispatch's default, worker, is the default executor (none of its own)
+        assertEquals(null, OptionsText.apply(StreamingOptions.builder(), "dispatch", "worker").build().dispatch());
+    }
 }

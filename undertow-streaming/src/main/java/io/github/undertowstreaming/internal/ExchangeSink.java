@@ -69,6 +69,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     /**
      * See {@link io.github.undertowstreaming.Streaming#send}; {@code stats} are the handler's
      * counters, or {@link Statistics#GLOBAL} without a handler.
+     *
+     * @param exchange the exchange
+     * @param body the body
+     * @param options the options in force
+     * @param stats the counters to count in
      */
     public static void send(HttpServerExchange exchange, StreamingBody body, StreamingOptions options, Statistics stats) {
         if (exchange.getAttachment(SENT) != null) {

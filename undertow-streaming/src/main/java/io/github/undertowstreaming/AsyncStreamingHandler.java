@@ -73,11 +73,21 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /** Transparent mode: tells once per context path that the application's own executor kept its exchanges. */
     private final ForeignDispatch foreignDispatch = new ForeignDispatch();
 
-    /** With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls. */
+    /**
+     * With {@link StreamingOptions#defaults()}; also the constructor WildFly's custom-filter calls.
+     *
+     * @param next the handler every exchange goes on to
+     */
     public AsyncStreamingHandler(HttpHandler next) {
         this(next, StreamingOptions.defaults());
     }
 
+    /**
+     * With {@code options}.
+     *
+     * @param next the handler every exchange goes on to
+     * @param options what the exchanges it does not skip get
+     */
     public AsyncStreamingHandler(HttpHandler next, StreamingOptions options) {
         this.next = Messages.MESSAGES.checkNotNull("next", next);
         Messages.MESSAGES.checkNotNull("options", options);
@@ -94,12 +104,21 @@ public final class AsyncStreamingHandler implements HttpHandler {
         return o.dispatch() != null && o.maxDispatched() > 0 ? new DispatchGate(o.dispatch(), o.maxDispatched(), statistics) : null;
     }
 
-    /** {@code next}, wrapped with the default options. */
+    /**
+     * {@return {@code next}, wrapped with the default options}
+     *
+     * @param next the handler every exchange goes on to
+     */
     public static AsyncStreamingHandler wrap(HttpHandler next) {
         return new AsyncStreamingHandler(next);
     }
 
-    /** {@code next}, wrapped with {@code options}. */
+    /**
+     * {@return {@code next}, wrapped with {@code options}}
+     *
+     * @param options what the exchanges it does not skip get
+     * @param next the handler every exchange goes on to
+     */
     public static AsyncStreamingHandler wrap(StreamingOptions options, HttpHandler next) {
         return new AsyncStreamingHandler(next, options);
     }
@@ -134,6 +153,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
         next.handleRequest(exchange);
     }
 
+    /** {@return the handler every exchange goes on to} */
     public HttpHandler getNext() {
         return next;
     }
@@ -141,6 +161,7 @@ public final class AsyncStreamingHandler implements HttpHandler {
     /**
      * The options in force.
      *
+     * @return the options, built now if the custom-filter setters changed them
      * @throws IllegalArgumentException if the custom-filter setters set options that do not go
      *     together (see the class comment)
      */
@@ -174,72 +195,126 @@ public final class AsyncStreamingHandler implements HttpHandler {
      * A snapshot of this handler's stream counters; cheap, from any thread. A handler with a
      * {@linkplain StreamingOptions.Builder#name name} also shows them over JMX, as
      * {@code io.github.undertowstreaming:type=AsyncStreamingHandler,name=NAME}.
+     *
+     * @return the counters of this handler's streams and dispatched exchanges
      */
     public Streaming.Stats statistics() {
         return new Streaming.Stats(statistics);
     }
 
-    /** custom-filter parameter {@code skip}: a predicate in Undertow's predicate language. */
+    /**
+     * custom-filter parameter {@code skip}: a predicate in Undertow's predicate language.
+     *
+     * @param predicate the parameter's text, checked at once
+     */
     public void setSkip(String predicate) {
         set("skip", predicate);
     }
 
-    /** custom-filter parameter {@code chunkSize}, as {@link StreamingOptions.Builder#chunkSize}. */
+    /**
+     * custom-filter parameter {@code chunkSize}, as {@link StreamingOptions.Builder#chunkSize}.
+     *
+     * @param bytes the parameter's text, checked at once
+     */
     public void setChunkSize(String bytes) {
         set("chunk-size", bytes);
     }
 
-    /** custom-filter parameter {@code readAhead}, as {@link StreamingOptions.Builder#readAhead}. */
+    /**
+     * custom-filter parameter {@code readAhead}, as {@link StreamingOptions.Builder#readAhead}.
+     *
+     * @param chunks the parameter's text, checked at once
+     */
     public void setReadAhead(String chunks) {
         set("read-ahead", chunks);
     }
 
-    /** custom-filter parameter {@code readBudget}, as {@link StreamingOptions.Builder#readBudget}. */
+    /**
+     * custom-filter parameter {@code readBudget}, as {@link StreamingOptions.Builder#readBudget}.
+     *
+     * @param bytes the parameter's text, checked at once
+     */
     public void setReadBudget(String bytes) {
         set("read-budget", bytes);
     }
 
-    /** custom-filter parameter {@code maxStreams}, as {@link StreamingOptions.Builder#maxStreams}. */
+    /**
+     * custom-filter parameter {@code maxStreams}, as {@link StreamingOptions.Builder#maxStreams}.
+     *
+     * @param streams the parameter's text, checked at once
+     */
     public void setMaxStreams(String streams) {
         set("max-streams", streams);
     }
 
-    /** custom-filter parameter {@code readTimeout}, in milliseconds, as {@link StreamingOptions.Builder#readTimeout}. */
+    /**
+     * custom-filter parameter {@code readTimeout}, in milliseconds, as {@link StreamingOptions.Builder#readTimeout}.
+     *
+     * @param millis the parameter's text, checked at once
+     */
     public void setReadTimeout(String millis) {
         set("read-timeout", millis);
     }
 
-    /** custom-filter parameter {@code writeTimeout}, in milliseconds, as {@link StreamingOptions.Builder#writeTimeout}. */
+    /**
+     * custom-filter parameter {@code writeTimeout}, in milliseconds, as {@link StreamingOptions.Builder#writeTimeout}.
+     *
+     * @param millis the parameter's text, checked at once
+     */
     public void setWriteTimeout(String millis) {
         set("write-timeout", millis);
     }
 
-    /** custom-filter parameter {@code dispatch}: {@code virtual} or {@code worker}, as {@link StreamingOptions.Builder#dispatch}. */
+    /**
+     * custom-filter parameter {@code dispatch}: {@code virtual} or {@code worker}, as {@link StreamingOptions.Builder#dispatch}.
+     *
+     * @param dispatch the parameter's text, checked at once
+     */
     public void setDispatch(String dispatch) {
         set("dispatch", dispatch);
     }
 
-    /** custom-filter parameter {@code maxDispatched}, as {@link StreamingOptions.Builder#maxDispatched}. */
+    /**
+     * custom-filter parameter {@code maxDispatched}, as {@link StreamingOptions.Builder#maxDispatched}.
+     *
+     * @param exchanges the parameter's text, checked at once
+     */
     public void setMaxDispatched(String exchanges) {
         set("max-dispatched", exchanges);
     }
 
-    /** custom-filter parameter {@code minRate}, in bytes per second, as {@link StreamingOptions.Builder#minRate}. */
+    /**
+     * custom-filter parameter {@code minRate}, in bytes per second, as {@link StreamingOptions.Builder#minRate}.
+     *
+     * @param bytesPerSecond the parameter's text, checked at once
+     */
     public void setMinRate(String bytesPerSecond) {
         set("min-rate", bytesPerSecond);
     }
 
-    /** custom-filter parameter {@code minRateGrace}, in milliseconds, as {@link StreamingOptions.Builder#minRateGrace}. */
+    /**
+     * custom-filter parameter {@code minRateGrace}, in milliseconds, as {@link StreamingOptions.Builder#minRateGrace}.
+     *
+     * @param millis the parameter's text, checked at once
+     */
     public void setMinRateGrace(String millis) {
         set("min-rate-grace", millis);
     }
 
-    /** custom-filter parameter {@code minRequestRate}, in bytes per second, as {@link StreamingOptions.Builder#minRequestRate}. */
+    /**
+     * custom-filter parameter {@code minRequestRate}, in bytes per second, as {@link StreamingOptions.Builder#minRequestRate}.
+     *
+     * @param bytesPerSecond the parameter's text, checked at once
+     */
     public void setMinRequestRate(String bytesPerSecond) {
         set("min-request-rate", bytesPerSecond);
     }
 
-    /** custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}. */
+    /**
+     * custom-filter parameter {@code name}, as {@link StreamingOptions.Builder#name}.
+     *
+     * @param name the parameter's text, checked at once
+     */
     public void setName(String name) {
         set("name", name);
     }
@@ -276,6 +351,10 @@ public final class AsyncStreamingHandler implements HttpHandler {
      * apart ({@code max-dispatched} without {@code dispatch}), naming both.
      */
     public static final class Builder implements HandlerBuilder {
+
+        /** The builder, as Undertow's service loader makes it. */
+        public Builder() {
+        }
 
         @Override
         public String name() {

@@ -40,6 +40,8 @@ public final class Streaming {
      * starts when the handler call returns. Once this returns, the exchange belongs to the
      * stream: do not write to it or end it.
      *
+     * @param exchange the exchange to answer, its status and headers set
+     * @param body what to send; from here on the library's to close
      * @throws IllegalStateException if a body was already sent on this exchange, if the response
      *     has started, or if the exchange was dispatched in this same handler call; the body is
      *     then untouched and still the caller's to close
@@ -53,12 +55,17 @@ public final class Streaming {
     /**
      * The options {@link #send} uses for {@code exchange}: those an {@link AsyncStreamingHandler}
      * attached, or {@link StreamingOptions#defaults()}.
+     *
+     * @param exchange an exchange
+     * @return the options its streams get
      */
     public static StreamingOptions options(HttpServerExchange exchange) {
         return HandlerContext.options(exchange);
     }
 
-    /** A snapshot of the process-wide stream counters, every handler's streams and those sent without one. Cheap; safe from any thread. */
+    /**
+     * {@return a snapshot of the process-wide stream counters, every handler's streams and those sent without one} Cheap; safe from any thread.
+     */
     public static Stats stats() {
         return new Stats(Statistics.GLOBAL);
     }
@@ -111,52 +118,52 @@ public final class Streaming {
             this.dispatchRefused = s.dispatchRefused();
         }
 
-        /** Streams started and not yet finished or failed. */
+        /** {@return streams started and not yet finished or failed} */
         public long inFlight() {
             return inFlight;
         }
 
-        /** Streams started: admitted under {@code max-streams} and handed to the executor. */
+        /** {@return streams started: admitted under {@code max-streams} and handed to the executor} */
         public long started() {
             return started;
         }
 
-        /** Streams whose every byte was written. */
+        /** {@return streams whose every byte was written} */
         public long finished() {
             return finished;
         }
 
-        /** Streams that failed, for any cause: the sum of the six counts below. */
+        /** {@return streams that failed, for any cause: the sum of the six counts below} */
         public long failed() {
             return bodyFailures + clientFailures + writeFailures + rejected + timeouts + tooSlow;
         }
 
-        /** Streams whose body failed: it threw, broke its contract, or did not keep its length. */
+        /** {@return streams whose body failed: it threw, broke its contract, or did not keep its length} */
         public long bodyFailures() {
             return bodyFailures;
         }
 
-        /** Streams whose client went away, or whose exchange Undertow ended first. */
+        /** {@return streams whose client went away, or whose exchange Undertow ended first} */
         public long clientFailures() {
             return clientFailures;
         }
 
-        /** Streams whose write failed on this side while the client was still there. */
+        /** {@return streams whose write failed on this side while the client was still there} */
         public long writeFailures() {
             return writeFailures;
         }
 
-        /** Streams whose executor refused a task. */
+        /** {@return streams whose executor refused a task} */
         public long rejected() {
             return rejected;
         }
 
-        /** Streams that hit the read timeout or the write timeout. */
+        /** {@return streams that hit the read timeout or the write timeout} */
         public long timeouts() {
             return timeouts;
         }
 
-        /** Streams whose client took fewer bytes than {@code min-rate} and was dropped. */
+        /** {@return streams whose client took fewer bytes than {@code min-rate} and was dropped} */
         public long tooSlow() {
             return tooSlow;
         }
@@ -164,55 +171,59 @@ public final class Streaming {
         /**
          * Dispatched exchanges (transparent mode) whose client was dropped below {@code min-rate}
          * (a blocking write) or {@code min-request-rate} (a blocking read); not streams.
+         *
+         * @return the count since the handler was made
          */
         public long dispatchedTooSlow() {
             return dispatchedTooSlow;
         }
 
-        /** Streams and dispatched exchanges waiting for their client right now (a full socket or stream, a request body not sent). */
+        /**
+         * {@return streams and dispatched exchanges waiting for their client right now (a full socket or stream, a request body not sent)}
+         */
         public long waitingForClients() {
             return waitingForClients;
         }
 
-        /** The bytes those waiting hold: a stream's pooled buffers, the rest of a blocked write. */
+        /** {@return the bytes those waiting hold: a stream's pooled buffers, the rest of a blocked write} */
         public long bytesHeldWaiting() {
             return bytesHeldWaiting;
         }
 
-        /** How long the longest of those waits has lasted so far; zero if none. */
+        /** {@return how long the longest of those waits has lasted so far; zero if none} */
         public Duration longestWait() {
             return Duration.ofNanos(longestWaitNanos);
         }
 
-        /** Streams refused with {@code 503} because {@code max-streams} were in flight; not started. */
+        /** {@return streams refused with {@code 503} because {@code max-streams} were in flight; not started} */
         public long limited() {
             return limited;
         }
 
-        /** Body bytes written to responses. */
+        /** {@return body bytes written to responses} */
         public long bytesSent() {
             return bytesSent;
         }
 
-        /** {@code max-dispatched}: dispatched exchanges running on the dispatch executor under the limit right now. */
+        /** {@return {@code max-dispatched}: dispatched exchanges running on the dispatch executor under the limit right now} */
         public long dispatchRunning() {
             return dispatchRunning;
         }
 
-        /** {@code max-dispatched}: dispatched exchanges waiting for a place right now. */
+        /** {@return {@code max-dispatched}: dispatched exchanges waiting for a place right now} */
         public long dispatchQueued() {
             return dispatchQueued;
         }
 
         /**
-         * {@code max-dispatched}: dispatched exchanges answered {@code 503}, because as many
-         * waited already or because the dispatch executor refused one that waited.
+         * {@return {@code max-dispatched}: dispatched exchanges answered {@code 503}, because as many
+         * waited already or because the dispatch executor refused one that waited}
          */
         public long dispatchRefused() {
             return dispatchRefused;
         }
 
-        /** Time spent in body reads, summed over streams. */
+        /** {@return time spent in body reads, summed over streams} */
         public Duration readTime() {
             return Duration.ofNanos(readNanos);
         }

@@ -66,12 +66,18 @@ public interface StreamingBody extends Closeable {
      * GET advertise the same length). A known length becomes the {@code Content-Length} of the
      * response unless the handler set one; if the handler did, the two must agree. The body must
      * then produce exactly that many bytes, or the response fails as {@link #read} says.
+     *
+     * @return the length in bytes, or -1 if unknown (the default)
      */
     default long length() {
         return -1;
     }
 
-    /** Releases the source. Safe to call more than once; later calls do nothing. */
+    /**
+     * Releases the source. Safe to call more than once; later calls do nothing.
+     *
+     * @throws IOException if the source failed to close; the pump logs it and goes on
+     */
     @Override
     void close() throws IOException;
 
@@ -83,50 +89,96 @@ public interface StreamingBody extends Closeable {
      * bodies made by the factories here close their source if it is open, so that an
      * {@code InputStream} or channel over a socket ends its read; their {@code close} then does
      * not close it a second time.
+     *
+     * @throws IOException if closing the source failed; the pump logs it and goes on
      */
     default void cancel() throws IOException {
     }
 
     // ---- InputStream ----
 
-    /** A body that reads {@code in} to its end, of unknown length. The body closes the stream. */
+    /**
+     * A body that reads {@code in} to its end, of unknown length. The body closes the stream.
+     *
+     * @param in the stream, already open
+     * @return the body
+     */
     static StreamingBody of(InputStream in) {
         return Bodies.inputStream(Bodies.given("in", in), -1);
     }
 
-    /** A body that reads {@code in}, which holds exactly {@code length} bytes. */
+    /**
+     * A body that reads {@code in}, which holds exactly {@code length} bytes.
+     *
+     * @param in the stream, already open; the body closes it
+     * @param length the bytes it holds, which become the {@code Content-Length}
+     * @return the body
+     */
     static StreamingBody of(InputStream in, long length) {
         return Bodies.inputStream(Bodies.given("in", in), length);
     }
 
-    /** A body that opens its stream with {@code opener}, on the executor, before the first read. */
+    /**
+     * A body that opens its stream with {@code opener}, on the executor, before the first read.
+     *
+     * @param opener opens the stream; the body closes it
+     * @return the body, of unknown length
+     */
     static StreamingBody ofInputStream(Callable<? extends InputStream> opener) {
         return Bodies.inputStream(opener, -1);
     }
 
-    /** As {@link #ofInputStream(Callable)}, for a stream that holds exactly {@code length} bytes. */
+    /**
+     * As {@link #ofInputStream(Callable)}, for a stream that holds exactly {@code length} bytes.
+     *
+     * @param opener opens the stream; the body closes it
+     * @param length the bytes it holds, which become the {@code Content-Length}
+     * @return the body
+     */
     static StreamingBody ofInputStream(Callable<? extends InputStream> opener, long length) {
         return Bodies.inputStream(opener, length);
     }
 
     // ---- ReadableByteChannel ----
 
-    /** A body that reads a blocking {@code channel} to its end, of unknown length. */
+    /**
+     * A body that reads a blocking {@code channel} to its end, of unknown length.
+     *
+     * @param channel the channel, already open; the body closes it
+     * @return the body
+     */
     static StreamingBody of(ReadableByteChannel channel) {
         return Bodies.channel(Bodies.given("channel", channel), -1);
     }
 
-    /** A body that reads a blocking {@code channel}, which holds exactly {@code length} bytes. */
+    /**
+     * A body that reads a blocking {@code channel}, which holds exactly {@code length} bytes.
+     *
+     * @param channel the channel, already open; the body closes it
+     * @param length the bytes it holds, which become the {@code Content-Length}
+     * @return the body
+     */
     static StreamingBody of(ReadableByteChannel channel, long length) {
         return Bodies.channel(Bodies.given("channel", channel), length);
     }
 
-    /** A body that opens a blocking channel with {@code opener}, on the executor. */
+    /**
+     * A body that opens a blocking channel with {@code opener}, on the executor, before the first read.
+     *
+     * @param opener opens the channel; the body closes it
+     * @return the body, of unknown length
+     */
     static StreamingBody ofChannel(Callable<? extends ReadableByteChannel> opener) {
         return Bodies.channel(opener, -1);
     }
 
-    /** As {@link #ofChannel(Callable)}, for a channel that holds exactly {@code length} bytes. */
+    /**
+     * As {@link #ofChannel(Callable)}, for a channel that holds exactly {@code length} bytes.
+     *
+     * @param opener opens the channel; the body closes it
+     * @param length the bytes it holds, which become the {@code Content-Length}
+     * @return the body
+     */
     static StreamingBody ofChannel(Callable<? extends ReadableByteChannel> opener, long length) {
         return Bodies.channel(opener, length);
     }
@@ -138,12 +190,21 @@ public interface StreamingBody extends Closeable {
      * (read from its position to its limit, left unchanged) or a {@code CharSequence} (encoded
      * in UTF-8). {@code hasNext} and {@code next} run on the executor, so the iterator may block,
      * for example on a database cursor. If the iterator is {@link AutoCloseable} the body closes it.
+     *
+     * @param chunks the elements, in order
+     * @return the body, of unknown length
      */
     static StreamingBody ofChunks(Iterator<?> chunks) {
         return Bodies.chunks(Bodies.given("chunks", chunks), StandardCharsets.UTF_8);
     }
 
-    /** As {@link #ofChunks(Iterator)}, encoding {@code CharSequence} elements in {@code charset}. */
+    /**
+     * As {@link #ofChunks(Iterator)}, encoding {@code CharSequence} elements in {@code charset}.
+     *
+     * @param chunks the elements, in order
+     * @param charset the encoding of {@code CharSequence} elements
+     * @return the body, of unknown length
+     */
     static StreamingBody ofChunks(Iterator<?> chunks, Charset charset) {
         return Bodies.chunks(Bodies.given("chunks", chunks), charset);
     }
@@ -153,6 +214,8 @@ public interface StreamingBody extends Closeable {
      * first read, so an {@code Iterable} is itself the opener: {@code ofChunks(() -> cursor())}.
      *
      * @param <T> the element type, so that a lambda returning any {@code Iterator} fits
+     * @param chunks gives the iterator of the elements, once
+     * @return the body, of unknown length
      */
     static <T> StreamingBody ofChunks(Iterable<T> chunks) {
         return Bodies.chunks(Bodies.iterating(chunks), StandardCharsets.UTF_8);
@@ -162,17 +225,31 @@ public interface StreamingBody extends Closeable {
      * As {@link #ofChunks(Iterable)}, encoding {@code CharSequence} elements in {@code charset}.
      *
      * @param <T> the element type
+     * @param chunks gives the iterator of the elements, once
+     * @param charset the encoding of {@code CharSequence} elements
+     * @return the body, of unknown length
      */
     static <T> StreamingBody ofChunks(Iterable<T> chunks, Charset charset) {
         return Bodies.chunks(Bodies.iterating(chunks), charset);
     }
 
-    /** As {@link #ofChunks(Iterator)}, over a stream, which the body closes. */
+    /**
+     * As {@link #ofChunks(Iterator)}, over a stream, which the body closes.
+     *
+     * @param chunks the elements, in order
+     * @return the body, of unknown length
+     */
     static StreamingBody ofChunks(Stream<?> chunks) {
         return Bodies.chunks(Bodies.streaming(Bodies.given("chunks", chunks)), StandardCharsets.UTF_8);
     }
 
-    /** As {@link #ofChunks(Stream)}, encoding {@code CharSequence} elements in {@code charset}. */
+    /**
+     * As {@link #ofChunks(Stream)}, encoding {@code CharSequence} elements in {@code charset}.
+     *
+     * @param chunks the elements, in order
+     * @param charset the encoding of {@code CharSequence} elements
+     * @return the body, of unknown length
+     */
     static StreamingBody ofChunks(Stream<?> chunks, Charset charset) {
         return Bodies.chunks(Bodies.streaming(Bodies.given("chunks", chunks)), charset);
     }
@@ -181,6 +258,10 @@ public interface StreamingBody extends Closeable {
      * A body over the stream that {@code opener} returns; the opener runs on the executor before
      * the first read, and the body closes the stream. For example, rows of a JDBC query mapped to
      * CSV lines.
+     *
+     * @param opener opens the stream of elements, as {@link #ofChunks(Iterator)} takes them
+     * @param charset the encoding of {@code CharSequence} elements
+     * @return the body, of unknown length
      */
     static StreamingBody ofChunkStream(Callable<? extends Stream<?>> opener, Charset charset) {
         return Bodies.chunks(Bodies.streaming(opener), charset);

@@ -118,16 +118,17 @@ public final class StreamingOptions {
         this.minRequestRate = b.minRequestRate;
     }
 
-    /** The options used where no {@link AsyncStreamingHandler} attached any. */
+    /** {@return the options used where no {@link AsyncStreamingHandler} attached any} */
     public static StreamingOptions defaults() {
         return DEFAULTS;
     }
 
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from these options. */
+    /** {@return a builder that starts from these options} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.chunkSize = chunkSize;
@@ -150,47 +151,51 @@ public final class StreamingOptions {
     /**
      * The most bytes read per chunk; 0 means the default, {@link #DEFAULT_CHUNK_BUFFERS} of the
      * connection's pooled buffers.
+     *
+     * @return the chunk size in bytes, or 0 for the default
      */
     public int chunkSize() {
         return chunkSize;
     }
 
-    /** How many chunks are read while the previous one waits for the socket. */
+    /** {@return how many chunks are read while the previous one waits for the socket} */
     public int readAhead() {
         return readAhead;
     }
 
-    /** How many bytes a stream reads in one executor turn before it yields the thread. */
+    /** {@return how many bytes a stream reads in one executor turn before it yields the thread} */
     public long readBudget() {
         return readBudget;
     }
 
-    /** Where bodies are read; null means the connection's XNIO worker. */
+    /** {@return where bodies are read; null means the connection's XNIO worker} */
     public Executor executor() {
         return executor;
     }
 
-    /** The exchanges that {@link AsyncStreamingHandler} passes straight through. */
+    /** {@return the exchanges that {@link AsyncStreamingHandler} passes straight through} */
     public Predicate skip() {
         return skip;
     }
 
-    /** The most streams in flight at once on one handler; 0 means no limit. */
+    /** {@return the most streams in flight at once on one handler; 0 means no limit} */
     public int maxStreams() {
         return maxStreams;
     }
 
-    /** The longest one body read may take; {@link Duration#ZERO} means no limit. */
+    /** {@return the longest one body read may take; {@link Duration#ZERO} means no limit} */
     public Duration readTimeout() {
         return readTimeout;
     }
 
-    /** The longest a client may take no bytes while the pump waits on it; {@link Duration#ZERO} means no limit. */
+    /**
+     * {@return the longest a client may take no bytes while the pump waits on it; {@link Duration#ZERO} means no limit}
+     */
     public Duration writeTimeout() {
         return writeTimeout;
     }
 
-    /** The handler's name, for its statistics over JMX; null if it has none. */
+    /** {@return the handler's name, for its statistics over JMX; null if it has none} */
     public String name() {
         return name;
     }
@@ -198,12 +203,14 @@ public final class StreamingOptions {
     /**
      * Where dispatched exchanges run (transparent mode); null means Undertow's default, the
      * connection's worker. See {@link Builder#dispatch}.
+     *
+     * @return the dispatch executor, or null
      */
     public Executor dispatch() {
         return dispatch;
     }
 
-    /** The most dispatched exchanges running at once on {@link #dispatch()}; 0 means no limit. */
+    /** {@return the most dispatched exchanges running at once on {@link #dispatch()}; 0 means no limit} */
     public int maxDispatched() {
         return maxDispatched;
     }
@@ -211,12 +218,14 @@ public final class StreamingOptions {
     /**
      * The fewest bytes per second a client must take while the library waits for it (a stream's
      * writer, a dispatched exchange's blocking write); 0 means no minimum. See {@link Builder#minRate}.
+     *
+     * @return the minimum in bytes per second, or 0
      */
     public long minRate() {
         return minRate;
     }
 
-    /** How long a client is waited on before {@link #minRate} and {@link #minRequestRate} count. */
+    /** {@return how long a client is waited on before {@link #minRate} and {@link #minRequestRate} count} */
     public Duration minRateGrace() {
         return minRateGrace;
     }
@@ -224,6 +233,8 @@ public final class StreamingOptions {
     /**
      * The fewest bytes per second a client must send while a dispatched exchange's blocking read
      * of the request body waits for it; 0 means no minimum. See {@link Builder#minRequestRate}.
+     *
+     * @return the minimum in bytes per second, or 0
      */
     public long minRequestRate() {
         return minRequestRate;
@@ -233,6 +244,7 @@ public final class StreamingOptions {
      * One virtual thread per task, for {@link Builder#dispatch}: {@code dispatch=virtual} in text.
      * One executor for the process; its threads are named {@code undertow-streaming-vt-N}.
      *
+     * @return the executor, the same on every call
      * @throws IllegalArgumentException on a JVM without virtual threads (before Java 21), naming
      *     the option, the value and the Java version
      */
@@ -249,6 +261,8 @@ public final class StreamingOptions {
      * and has done the upgrade by the time this handler sees the request. What is left is an
      * ordinary request, answered as the first stream of the new HTTP/2 connection, and often
      * the download itself; skipping it would only drop the configured options for it.
+     *
+     * @return the predicate, the same on every call
      */
     public static Predicate upgradeRequests() {
         return UPGRADE_REQUESTS;
@@ -299,6 +313,9 @@ public final class StreamingOptions {
          * as soon as it gave something), and the chunk is written with one gathering write. By
          * default, {@link #DEFAULT_CHUNK_BUFFERS} pooled buffers. A slow client holds at most
          * one chunk per stream (plus read-ahead).
+         *
+         * @param bytes the most bytes per chunk
+         * @return this builder
          */
         public Builder chunkSize(int bytes) {
             if (bytes < 1 || bytes > MAX_CHUNK_SIZE) {
@@ -311,6 +328,9 @@ public final class StreamingOptions {
         /**
          * How many chunks are read ahead while the previous one waits for the socket, from 0 to
          * {@link #MAX_READ_AHEAD}. Memory per stream is at most {@code 1 + readAhead} chunks.
+         *
+         * @param chunks chunks read ahead
+         * @return this builder
          */
         public Builder readAhead(int chunks) {
             if (chunks < 0 || chunks > MAX_READ_AHEAD) {
@@ -324,6 +344,9 @@ public final class StreamingOptions {
          * How many bytes a stream may read in one turn on the executor before it goes to the back
          * of the executor's queue, at least 1. Smaller is fairer to other work, larger is faster
          * for a fast client.
+         *
+         * @param bytes the bytes per executor turn
+         * @return this builder
          */
         public Builder readBudget(long bytes) {
             if (bytes < 1) {
@@ -338,6 +361,9 @@ public final class StreamingOptions {
          * behind the read gate, or, when {@link #dispatch} is {@link #virtualThreads()}, a virtual
          * thread per read turn. The executor must run tasks on its own threads, never on the
          * caller's: the pump submits from IO threads.
+         *
+         * @param executor where bodies are read; not null
+         * @return this builder
          */
         public Builder executor(Executor executor) {
             this.executor = Messages.MESSAGES.checkNotNull("executor", executor);
@@ -349,6 +375,9 @@ public final class StreamingOptions {
          * attachment and no allocation. By default, {@link #upgradeRequests()}. To keep upgrades
          * passing through when adding a predicate, combine them:
          * {@code Predicates.or(StreamingOptions.upgradeRequests(), Predicates.prefix("/api"))}.
+         *
+         * @param skip the exchanges to pass through; not null
+         * @return this builder
          */
         public Builder skip(Predicate skip) {
             this.skip = Messages.MESSAGES.checkNotNull("skip", skip);
@@ -360,6 +389,9 @@ public final class StreamingOptions {
          * (no limit, the default) to {@link #MAX_MAX_STREAMS}. Beyond it a new stream gets
          * {@code 503} with {@code Retry-After: 1} before anything is read, and its body is closed
          * unread, on the executor.
+         *
+         * @param streams the most streams in flight, or 0
+         * @return this builder
          */
         public Builder maxStreams(int streams) {
             if (streams < 0 || streams > MAX_MAX_STREAMS) {
@@ -376,6 +408,9 @@ public final class StreamingOptions {
          * reading thread is interrupted and the body's {@code cancel()} called, so that a read
          * blocked on a socket or an interruptible channel returns. Checked every
          * {@code min(500 ms, timeout / 4)}, so it fires up to that much late.
+         *
+         * @param timeout the longest one read may take, or {@link Duration#ZERO}
+         * @return this builder
          */
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = timeout("read-timeout", timeout);
@@ -389,6 +424,9 @@ public final class StreamingOptions {
          * limit. A client that
          * takes longer is dropped as gone (the connection closed, or the HTTP/2 stream reset), its
          * body closed and its buffers returned. Checked as the read timeout is.
+         *
+         * @param timeout the longest a client may take no bytes, or {@link Duration#ZERO}
+         * @return this builder
          */
         public Builder writeTimeout(Duration timeout) {
             this.writeTimeout = timeout("write-timeout", timeout);
@@ -399,6 +437,9 @@ public final class StreamingOptions {
          * The handler's name: up to 64 letters, digits, dots, dashes or underscores. A handler
          * with a name registers its statistics as the MBean
          * {@code io.github.undertowstreaming:type=AsyncStreamingHandler,name=NAME}.
+         *
+         * @param name the name
+         * @return this builder
          */
         public Builder name(String name) {
             Messages.MESSAGES.checkNotNull("name", name);
@@ -419,6 +460,9 @@ public final class StreamingOptions {
          * per thread (see the README). {@code null}, the default, leaves Undertow's worker. With
          * {@link #virtualThreads()} and no {@link #executor}, {@code Streaming.send} bodies are
          * read on virtual threads too.
+         *
+         * @param executor where dispatched exchanges run, or null for the worker
+         * @return this builder
          */
         public Builder dispatch(Executor executor) {
             this.dispatch = executor;
@@ -432,6 +476,9 @@ public final class StreamingOptions {
          * A waiting exchange that the dispatch executor refuses when its turn comes gets the same
          * answer, on its IO thread. Without {@code dispatch} it would bound nothing:
          * {@link #build} refuses it.
+         *
+         * @param exchanges the most running at once, or 0
+         * @return this builder
          */
         public Builder maxDispatched(int exchanges) {
             if (exchanges < 0 || exchanges > MAX_MAX_STREAMS) {
@@ -451,6 +498,9 @@ public final class StreamingOptions {
          * queued for it in the kernel are freed at once), the HTTP/2 stream reset, the body closed
          * and the buffers returned. Covers {@code Streaming.send} streams and, in transparent mode,
          * dispatched exchanges' blocking writes (the write throws an {@code IOException}).
+         *
+         * @param bytesPerSecond the minimum, or 0 for none
+         * @return this builder
          */
         public Builder minRate(long bytesPerSecond) {
             this.minRate = rate("min-rate", bytesPerSecond);
@@ -462,6 +512,9 @@ public final class StreamingOptions {
          * {@link #MAX_TIMEOUT}; by default {@link #DEFAULT_MIN_RATE_GRACE}. The first tens of KiB
          * of a response vanish into kernel buffers at once: the rate is measured from the end of
          * the grace, not from the stream's start.
+         *
+         * @param grace the grace, not null
+         * @return this builder
          */
         public Builder minRateGrace(Duration grace) {
             Messages.MESSAGES.checkNotNull("min-rate-grace", grace);
@@ -478,6 +531,9 @@ public final class StreamingOptions {
          * (transparent mode), against slow-POST attackers, in bytes per second, from 0 (none) to
          * {@link #MAX_MIN_RATE}; by default {@link #DEFAULT_MIN_RATE}. The blocked read throws an
          * {@code IOException} and the connection is closed abortively (HTTP/2: the stream reset).
+         *
+         * @param bytesPerSecond the minimum, or 0 for none
+         * @return this builder
          */
         public Builder minRequestRate(long bytesPerSecond) {
             this.minRequestRate = rate("min-request-rate", bytesPerSecond);
@@ -504,6 +560,7 @@ public final class StreamingOptions {
          * The options. Each setter checked its own value; this checks the options that only work
          * together: {@code max-dispatched} needs {@code dispatch}.
          *
+         * @return the options, immutable
          * @throws IllegalArgumentException naming both options, if {@link #maxDispatched} is set
          *     without {@link #dispatch}
          */

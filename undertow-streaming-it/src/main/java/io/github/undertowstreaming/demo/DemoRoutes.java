@@ -50,20 +50,22 @@ public final class DemoRoutes {
             new Route(BytesRoute.PATH, "N pattern bytes (byte i is i % 251) through the library, from a blocking stream"
                     + " of at most K bytes a read that sleeps D ms before each read",
                     "curl -s '{base}/bytes?size=1048576&chunk=16384&delayMs=0' | sha256sum"),
-            new Route(BlockingBytesRoute.PATH, "the same body through BlockingHandler and exchange.getOutputStream()",
+            new Route(BlockingBytesRoute.PATH, "the same body through BlockingHandler and exchange.getOutputStream(),"
+                    + " on a worker thread, or a virtual thread in transparent mode (header X-Demo-Thread names it)",
                     "curl -s '{base}/blocking/bytes?size=1048576&chunk=16384&delayMs=0' | sha256sum"),
             new Route(SenderBytesRoute.PATH, "the same body from memory through Undertow's async Sender (the upper bound)",
                     "curl -s '{base}/sender/bytes?size=1048576&chunk=16384' | sha256sum"),
             new Route(CsvRoute.PATH, "CSV lines i,item-i from a blocking iterator, through the library",
                     "curl -s '{base}/csv?rows=5'"),
-            new Route(PingRoute.PATH, "pong, from a worker thread (worker starvation shows here)",
+            new Route(PingRoute.PATH, "pong, from a dispatched task: a worker thread (worker starvation shows here), or a virtual thread in transparent mode",
                     "curl -s '{base}/ping'"),
             new Route(HelloRoute.PATH, "hello, from the IO thread (the non-streaming overhead benchmark's handler)",
                     "curl -s '{base}/hello'"),
             new Route(EchoSocket.PATH, "WebSocket echo; the upgrade passes through the skip list",
                     "curl -si -N --max-time 2 -H 'Connection: Upgrade' -H 'Upgrade: websocket'"
                             + " -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' '{base}/ws'"),
-            new Route(StatsRoute.PATH, "JSON: the handler's stream counters (in flight, finished, failed by cause, refused by max-streams, bytes sent, read time), worker threads busy",
+            new Route(StatsRoute.PATH, "JSON: the handler's stream counters (in flight, finished, failed by cause, refused by max-streams, bytes sent, read time),"
+                    + " clients waited on, the dispatch executor and its gate (running, waiting, refused by max-dispatched), worker threads busy",
                     "curl -s '{base}/stats'"));
 
     private DemoRoutes() {

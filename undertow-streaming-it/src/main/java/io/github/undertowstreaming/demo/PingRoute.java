@@ -7,6 +7,7 @@ import io.undertow.util.Headers;
 /**
  * {@code GET /ping}: {@code pong}, answered from a worker thread, as any handler that does a bit
  * of blocking work would. When every worker is pinned, this waits: worker starvation shows here.
+ * In transparent mode ({@code --dispatch virtual}) the task runs on a virtual thread instead.
  */
 final class PingRoute implements HttpHandler {
 

@@ -6,6 +6,8 @@ import java.util.function.Supplier;
 import org.xnio.management.XnioWorkerMXBean;
 
 import io.github.undertowstreaming.Streaming;
+import io.github.undertowstreaming.StreamingOptions;
+import io.github.undertowstreaming.internal.DispatchGate;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -15,6 +17,9 @@ import io.undertow.util.Headers;
  * process-wide ones without it), the numbers its MBean shows, and the state of this connection's XNIO
  * worker, as one line of JSON. Called on the IO thread. The counters are cheap; busy workers may
  * take a stack sample of every thread ({@link WorkerThreads#busy}), fine for a demo's dashboard.
+ * In transparent mode it shows the dispatch executor ({@code "dispatch":"virtual"}) and, with
+ * {@code max-dispatched}, the dispatch gate: the exchanges running on it and waiting for a place,
+ * and the dispatches it refused ({@code "dispatchGate":null} without one).
  */
 final class StatsRoute implements HttpHandler {
 
@@ -31,6 +36,8 @@ final class StatsRoute implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) {
         Params.of(exchange, PATH);
         Streaming.Stats s = stats.get();
+        StreamingOptions options = Streaming.options(exchange);
+        DispatchGate gate = DispatchGate.of(exchange);
         XnioWorkerMXBean worker = exchange.getConnection().getWorker().getMXBean();
         String json = "{\"streamsInFlight\":" + s.inFlight()
                 + ",\"streamsFinished\":" + s.finished()
@@ -48,6 +55,10 @@ final class StatsRoute implements HttpHandler {
                 + ",\"longestWaitMillis\":" + s.longestWait().toMillis()
                 + ",\"readTimeMillis\":" + s.readTime().toMillis()
                 + ",\"bytesSent\":" + s.bytesSent()
+                + ",\"dispatch\":\"" + DemoServer.dispatchName(options) + "\""
+                + ",\"dispatchGate\":" + (gate == null ? "null" : "{\"max\":" + options.maxDispatched()
+                        + ",\"running\":" + gate.running() + ",\"waiting\":" + gate.waiting()
+                        + ",\"refused\":" + gate.refused() + "}")
                 + ",\"workerThreadsBusy\":" + WorkerThreads.busy(exchange.getConnection().getWorker())
                 + ",\"workerThreads\":" + worker.getMaxWorkerPoolSize()
                 + ",\"workerQueueSize\":" + worker.getWorkerQueueSize()

@@ -7,7 +7,11 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,6 +29,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -35,33 +41,56 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import io.github.undertowstreaming.StreamingOptions;
 import io.github.undertowstreaming.demo.DemoRoutes;
 import io.github.undertowstreaming.demo.DemoServer;
 import io.github.undertowstreaming.demo.Pattern;
+import io.github.undertowstreaming.it.support.Curl;
+import io.github.undertowstreaming.it.support.Protocol;
+import io.github.undertowstreaming.it.support.Waits;
 import io.restassured.path.json.JsonPath;
 
 /**
- * The demo server as users run it, on 127.0.0.1 with a port the system picks: every route, the
+ * The demo server as users run it, on 127.0.0.1 with ports the system picks: every route, the
  * 400s with their one-line reasons, the /stats fields, and the WebSocket echo, through real
- * clients (the JDK's HttpClient and WebSocket, REST Assured, a raw socket).
+ * clients (the JDK's HttpClient and WebSocket, REST Assured, a raw socket, curl); and its modes
+ * over every protocol (HTTP/1.1, h2c by prior knowledge and by upgrade, HTTPS with h2 by ALPN):
+ * worker threads by default, and transparent mode ({@code --dispatch virtual}) on Java 21 and
+ * later, where the blocking route runs on a virtual thread that parks for a slow client, and which
+ * Java 17 refuses with the library's message.
  */
 class DemoServerTest {
 
     private static final int WORKERS = 4;
 
+    /** The demo with worker threads (the default), HTTPS too. */
     private static DemoServer server;
+    /** On Java 21+: the demo as {@code --dispatch virtual --tls} starts it; null before Java 21. */
+    private static DemoServer transparent;
     private static HttpClient http;
 
     @BeforeAll
     static void startDemo() {
-        server = DemoServer.start(DemoServer.settings().port(0).workerThreads(WORKERS).name("demo-test"));
+        server = DemoServer.start(DemoServer.settings().port(0).tls(true).tlsPort(0).workerThreads(WORKERS).name("demo-test"));
+        if (virtualThreads()) {
+            transparent = DemoServer.start(DemoServer.parse(new String[] {"--port", "0", "--tls", "--tls-port", "0",
+                "--dispatch", "virtual", "--workers", String.valueOf(WORKERS)}).name("demo-transparent"));
+        }
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     @AfterAll
     static void stopDemo() {
         server.close();
+        if (transparent != null) {
+            transparent.close();
+        }
+    }
+
+    private static boolean virtualThreads() {
+        return Runtime.version().feature() >= 21;
     }
 
     private static HttpResponse<byte[]> get(String pathAndQuery) throws Exception {
@@ -84,6 +113,166 @@ class DemoServerTest {
     void theDemoListensOnTheLoopbackPortTheSystemChoseForPortZero() {
         assertTrue(server.port() > 0, "bound port " + server.port());
         assertEquals("http://127.0.0.1:" + server.port(), server.base());
+        assertTrue(server.tlsPort() > 0 && server.tlsPort() != server.port(), "TLS port " + server.tlsPort());
+        assertEquals("https://127.0.0.1:" + server.tlsPort(), server.tlsBase());
+    }
+
+    @Test
+    void withoutTlsThereIsNoHttpsListener() {
+        try (DemoServer plain = DemoServer.start(DemoServer.settings().port(0).workerThreads(1).name("demo-plain"))) {
+            assertEquals(-1, plain.tlsPort());
+            assertNull(plain.tlsBase());
+        }
+    }
+
+    // ---- the modes over every protocol ----
+
+    private static Curl.Result curl(DemoServer demo, Protocol protocol, String pathAndQuery) throws Exception {
+        String base = protocol.isSecure() ? demo.tlsBase() : demo.base();
+        return Curl.to(protocol, URI.create(base + pathAndQuery)).maxTime(Duration.ofSeconds(20)).run();
+    }
+
+    private static void assertPatternBody(Curl.Result r, Protocol protocol, long size) {
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals(200, r.status(), r::toString);
+        assertEquals(protocol.curlVersion(), r.httpVersion(), r::toString);
+        assertEquals(Pattern.digest(size), r.digest(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void withWorkerThreadsBothBytesRoutesArriveWholeOverEveryProtocol(Protocol protocol) throws Exception {
+        assertPatternBody(curl(server, protocol, "/bytes?size=300001&chunk=1000"), protocol, 300_001);
+        Curl.Result blocking = curl(server, protocol, "/blocking/bytes?size=300001&chunk=777");
+        assertPatternBody(blocking, protocol, 300_001);
+        assertTrue(blocking.header("x-demo-thread").startsWith("demo-test task-"), blocking::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void inTransparentModeTheBlockingRouteRunsOnAVirtualThreadOverEveryProtocol(Protocol protocol) throws Exception {
+        assumeTrue(virtualThreads(), "transparent mode needs Java 21 or later");
+        Curl.Result blocking = curl(transparent, protocol, "/blocking/bytes?size=300001&chunk=777");
+        assertPatternBody(blocking, protocol, 300_001);
+        assertTrue(blocking.header("x-demo-thread").startsWith("undertow-streaming-vt-"), blocking::toString);
+        assertPatternBody(curl(transparent, protocol, "/bytes?size=300001&chunk=1000"), protocol, 300_001);
+    }
+
+    /**
+     * A client that reads 16 KB a second from the blocking route: its virtual thread parks while the
+     * socket is full (the statistics count it waiting for its client), no worker thread is held,
+     * and the dispatch gate counts it running until the client goes away.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Protocol.class)
+    void inTransparentModeASlowClientParksItsVirtualThreadAndHoldsNoWorker(Protocol protocol) throws Exception {
+        assumeTrue(virtualThreads(), "transparent mode needs Java 21 or later");
+        Curl.Running slow = Curl.to(protocol, URI.create((protocol.isSecure() ? transparent.tlsBase() : transparent.base())
+                + "/blocking/bytes?size=1073741824")).limitRate("16k").discardBody().maxTime(Duration.ofSeconds(60)).start();
+        try {
+            Waits.await(() -> stats(transparent).getLong("dispatchGate.running") >= 1
+                    && stats(transparent).getLong("waitingForClients") >= 1, Duration.ofSeconds(20), Duration.ofMillis(20),
+                    () -> "no parked download in " + stats(transparent).prettify());
+            JsonPath parked = stats(transparent);
+            assertEquals(0, parked.getInt("workerThreadsBusy"), parked::prettify);
+            assertEquals("virtual", parked.getString("dispatch"));
+        } finally {
+            slow.kill();
+        }
+        Waits.await(() -> stats(transparent).getLong("dispatchGate.running") == 0, Duration.ofSeconds(20),
+                Duration.ofMillis(20), () -> "the download still runs after its client went away: " + stats(transparent).prettify());
+    }
+
+    @Test
+    void statsWithWorkerThreadsShowsNoDispatchGate() {
+        JsonPath workers = stats(server);
+        assertEquals("worker", workers.getString("dispatch"));
+        assertNull(workers.get("dispatchGate"), workers::prettify);
+    }
+
+    @Test
+    void statsInTransparentModeShowsTheDispatchGate() {
+        assumeTrue(virtualThreads(), "transparent mode needs Java 21 or later");
+        JsonPath virtual = stats(transparent);
+        assertEquals("virtual", virtual.getString("dispatch"));
+        assertEquals(DemoServer.DEFAULT_MAX_DISPATCHED, virtual.getInt("dispatchGate.max"), virtual::prettify);
+        assertEquals(0, virtual.getInt("dispatchGate.waiting"), virtual::prettify);
+        assertEquals(0, virtual.getInt("dispatchGate.refused"), virtual::prettify);
+        assertNotNull(virtual.get("dispatchGate.running"), virtual::prettify);
+    }
+
+    @Test
+    void dispatchVirtualBeforeJava21IsRefusedWithTheLibrarysMessage() {
+        assumeFalse(virtualThreads(), "Java 21 and later have virtual threads");
+        String library = assertThrows(IllegalArgumentException.class, StreamingOptions::virtualThreads).getMessage();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DemoServer.main(new String[] {"--dispatch", "virtual"}));
+        assertEquals(library, e.getMessage());
+        assertTrue(e.getMessage().startsWith("UTSTREAM0119: "), e.getMessage());
+    }
+
+    @Test
+    void dispatchVirtualPutsTheHandlerInTransparentModeWithAGate() {
+        assumeTrue(virtualThreads(), "transparent mode needs Java 21 or later");
+        StreamingOptions o = DemoServer.parse(new String[] {"--dispatch", "virtual"}).options();
+        assertEquals(StreamingOptions.virtualThreads(), o.dispatch());
+        assertEquals(DemoServer.DEFAULT_MAX_DISPATCHED, o.maxDispatched());
+        assertEquals(0, DemoServer.parse(new String[] {"--dispatch", "virtual", "--max-dispatched", "0"}).options().maxDispatched());
+    }
+
+    @Test
+    void theDefaultIsWorkerThreads() {
+        StreamingOptions o = DemoServer.parse(new String[0]).options();
+        assertNull(o.dispatch());
+        assertEquals(0, o.maxDispatched());
+    }
+
+    /**
+     * The banner's curl lines, run as printed (by sh): /hello over each protocol reports the one it
+     * got, and the thread line names the thread the blocking route ran on.
+     */
+    @Test
+    void theBannersCurlLinesGetTheProtocolsAndTheThreadTheyName() throws Exception {
+        String printed = banner(server);
+        List<DemoServer.Try> tries = server.tries();
+        for (DemoServer.Try t : tries) {
+            assertTrue(printed.contains("  " + t.what() + "\n    " + t.curl() + "\n"), t.what() + " in:\n" + printed);
+        }
+        assertEquals(List.of("HTTP/1.1", "h2c", "h2c by upgrade", "HTTPS, h2 by ALPN", "the thread of a blocking route",
+                "a slow client of a blocking route, then /stats"), tries.stream().map(DemoServer.Try::what).toList());
+        assertEquals("hello (HTTP/1.1)", sh(tries.get(0).curl()));
+        assertEquals("hello (HTTP/2)", sh(tries.get(1).curl()));
+        assertEquals("hello (HTTP/2)", sh(tries.get(2).curl()));
+        assertEquals("hello (HTTP/2)", sh(tries.get(3).curl()));
+        assertTrue(sh(tries.get(4).curl()).startsWith("X-Demo-Thread: demo-test task-"), tries.get(4).curl());
+        assertTrue(printed.contains("blocking routes run on worker threads"), printed);
+        if (virtualThreads()) {
+            String thread = transparent.tries().get(4).curl();
+            assertTrue(sh(thread).startsWith("X-Demo-Thread: undertow-streaming-vt-"), thread);
+            assertTrue(banner(transparent).contains("transparent mode (dispatch=virtual, max-dispatched="
+                    + DemoServer.DEFAULT_MAX_DISPATCHED + "): blocking routes run on virtual threads"), banner(transparent));
+        }
+    }
+
+    private static String banner(DemoServer demo) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        demo.printRoutes(new PrintStream(out, true, StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Runs {@code command} with sh, without proxies; its output, trimmed. Fails after 20 s or a non-zero exit. */
+    private static String sh(String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.toLowerCase(Locale.ROOT).endsWith("_proxy"));
+        Process p = pb.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), command);
+            assertEquals(0, p.exitValue(), () -> command + ": " + out);
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test
@@ -193,7 +382,11 @@ class DemoServerTest {
     }
 
     private static JsonPath stats() {
-        return given().baseUri(server.base()).get("/stats").then().statusCode(200).extract().jsonPath();
+        return stats(server);
+    }
+
+    private static JsonPath stats(DemoServer demo) {
+        return given().baseUri(demo.base()).get("/stats").then().statusCode(200).extract().jsonPath();
     }
 
     /** Polls {@code value} until it reaches {@code min}; fails after 10 s. */
@@ -329,5 +522,18 @@ class DemoServerTest {
                 () -> DemoServer.main(new String[] {"--threads", "4"}));
         assertTrue(unknown.getMessage().startsWith("unknown argument \"--threads\""), unknown.getMessage());
         assertFalse(unknown.getMessage().contains("\n"));
+        assertEquals("--dispatch must be worker or virtual, but was \"sideways\"", assertThrows(IllegalArgumentException.class,
+                () -> DemoServer.main(new String[] {"--dispatch", "sideways"})).getMessage());
+        assertEquals("--tls-port must be a whole number from 0 to 65535, but was \"70000\"", assertThrows(
+                IllegalArgumentException.class, () -> DemoServer.main(new String[] {"--tls-port", "70000"})).getMessage());
+    }
+
+    @Test
+    void maxDispatchedWithoutDispatchVirtualIsRefusedWithTheLibrarysMessage() {
+        String library = assertThrows(IllegalArgumentException.class,
+                () -> StreamingOptions.builder().maxDispatched(8).build()).getMessage();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DemoServer.main(new String[] {"--max-dispatched", "8"}));
+        assertEquals(library, e.getMessage());
     }
 }

@@ -12,6 +12,7 @@ import org.wildfly.subsystem.SubsystemPersistence;
  */
 public final class StreamingExtension extends SubsystemExtension<StreamingSubsystemSchema> {
 
+    /** The extension, as the service loader makes it. */
     public StreamingExtension() {
         super(SubsystemConfiguration.of(StreamingSubsystem.NAME, StreamingSubsystemModel.CURRENT, StreamingSubsystem::new),
                 SubsystemPersistence.of(StreamingSubsystemSchema.CURRENT));

@@ -36,31 +36,65 @@ public final class Bodies {
     /**
      * An opener that returns {@code source}, already open, checked here so the error names the
      * argument. A body closes such a source even if it never read it.
+     *
+     * @param <S> the source's type
+     * @param name the argument's name, for the message if it is null
+     * @param source the source
+     * @return the opener
      */
     public static <S> Callable<S> given(String name, S source) {
         return new Given<>(Messages.MESSAGES.checkNotNull(name, source));
     }
 
+    /**
+     * The body of {@code StreamingBody.of(InputStream)} and {@code ofInputStream}.
+     *
+     * @param opener opens the stream, on the executor
+     * @param length its length, or -1 if unknown
+     * @return the body
+     */
     public static StreamingBody inputStream(Callable<? extends InputStream> opener, long length) {
         return new InputStreamBody(opener, checkLength(length));
     }
 
+    /**
+     * The body of {@code StreamingBody.of(ReadableByteChannel)} and {@code ofChannel}.
+     *
+     * @param opener opens the channel, on the executor
+     * @param length its length, or -1 if unknown
+     * @return the body
+     */
     public static StreamingBody channel(Callable<? extends ReadableByteChannel> opener, long length) {
         return new ChannelBody(opener, checkLength(length));
     }
 
+    /**
+     * The body of the {@code ofChunks} factories.
+     *
+     * @param opener opens the iterator of chunks, on the executor
+     * @param charset encodes {@code CharSequence} chunks
+     * @return the body
+     */
     public static StreamingBody chunks(Callable<? extends Iterator<?>> opener, Charset charset) {
         Messages.MESSAGES.checkNotNull("charset", charset);
         return new ChunksBody(opener, charset);
     }
 
-    /** An opener that calls {@code iterable.iterator()}. */
+    /**
+     * {@return an opener that calls {@code iterable.iterator()}}
+     *
+     * @param iterable gives the iterator
+     */
     public static Callable<Iterator<?>> iterating(Iterable<?> iterable) {
         Messages.MESSAGES.checkNotNull("chunks", iterable);
         return iterable::iterator;
     }
 
-    /** An opener that opens a stream and iterates it; closing the iterator closes the stream. */
+    /**
+     * {@return an opener that opens a stream and iterates it; closing the iterator closes the stream}
+     *
+     * @param opener opens the stream
+     */
     public static Callable<Iterator<?>> streaming(Callable<? extends Stream<?>> opener) {
         Messages.MESSAGES.checkNotNull("opener", opener);
         if (opener instanceof Given) {

@@ -26,6 +26,9 @@ import io.undertow.util.StatusCodes;
  * listeners run; the queue goes on with the next. A refused exchange is not put back: the refusal
  * is the executor's answer (it is saturated, or shut down), and a place it might get later comes
  * only when some other exchange finishes, which may never happen: its client would wait for ever.
+ *
+ * <p>{@link #running}, {@link #waiting} and {@link #refused} read its state for a dashboard (the
+ * demo's {@code /stats}); {@link #of} finds the gate of an exchange.
  */
 public final class DispatchGate {
 
@@ -37,15 +40,52 @@ public final class DispatchGate {
     /** The handler's counters: the gate's running, queued and refused exchanges. */
     private final Statistics stats;
 
+    /**
+     * A gate in front of {@code executor}.
+     *
+     * @param executor the dispatch executor
+     * @param max the most exchanges running on it at once, and the most waiting; at least 1
+     * @param stats the handler's counters, where the gate counts what it runs, queues and refuses
+     */
     public DispatchGate(Executor executor, int max, Statistics stats) {
         this.executor = executor;
         this.max = max;
         this.stats = stats;
     }
 
-    /** The dispatch executor for {@code exchange}: refusing it adds the Retry-After header. */
+    /**
+     * {@return the dispatch executor for {@code exchange}: refusing it adds the Retry-After header}
+     *
+     * @param exchange the exchange whose dispatches it takes
+     */
     public Executor forExchange(HttpServerExchange exchange) {
-        return task -> execute(task, exchange);
+        return new ForExchange(this, exchange);
+    }
+
+    /**
+     * {@return the gate whose executor dispatches {@code exchange}, or null if none does (no
+     * {@code max-dispatched}, or the handler skipped the exchange)}
+     *
+     * @param exchange an exchange, on any thread
+     */
+    public static DispatchGate of(HttpServerExchange exchange) {
+        Executor e = exchange.getDispatchExecutor();
+        return e instanceof ForExchange ? ((ForExchange) e).gate : null;
+    }
+
+    /** {@return the dispatched exchanges running on the executor now} */
+    public int running() {
+        return running.get();
+    }
+
+    /** {@return the dispatched exchanges waiting for a place now} */
+    public int waiting() {
+        return waitingCount.get();
+    }
+
+    /** {@return the dispatches refused so far: beyond {@code max} waiting, or by the executor} */
+    public long refused() {
+        return stats.dispatchRefused();
     }
 
     private void execute(Runnable task, HttpServerExchange exchange) {
@@ -115,6 +155,22 @@ public final class DispatchGate {
             });
         } catch (RejectedExecutionException stopping) {
             IoUtils.safeClose(exchange.getConnection());
+        }
+    }
+
+    /** The executor an exchange dispatches to: this gate, for that exchange. */
+    private static final class ForExchange implements Executor {
+        final DispatchGate gate;
+        final HttpServerExchange exchange;
+
+        ForExchange(DispatchGate gate, HttpServerExchange exchange) {
+            this.gate = gate;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            gate.execute(task, exchange);
         }
     }
 

@@ -81,6 +81,9 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     /**
      * See {@link io.github.undertowstreaming.Streaming#send}: the options and the counters of the
      * handler that attached them ({@link HandlerContext}), or the defaults and {@link Statistics#GLOBAL}.
+     *
+     * @param exchange the exchange
+     * @param body the body
      */
     public static void send(HttpServerExchange exchange, StreamingBody body) {
         send(exchange, body, null);

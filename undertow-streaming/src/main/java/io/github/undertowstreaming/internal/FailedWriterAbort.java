@@ -43,7 +43,11 @@ public final class FailedWriterAbort {
     private FailedWriterAbort() {
     }
 
-    /** Adds the wrapper; on the IO thread, before the handler takes the response channel. */
+    /**
+     * Adds the wrapper; on the IO thread, before the handler takes the response channel.
+     *
+     * @param exchange a dispatched exchange
+     */
     public static void addTo(HttpServerExchange exchange) {
         exchange.addResponseWrapper(WRAPPER);
     }

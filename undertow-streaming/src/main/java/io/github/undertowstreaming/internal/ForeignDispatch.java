@@ -33,10 +33,18 @@ public final class ForeignDispatch {
 
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
+    /** One for a handler, with nothing reported yet. */
+    public ForeignDispatch() {
+    }
+
     /**
      * Called on the thread of the handler call, right after the next handler returned, with the
      * dispatch executor the handler set; logs {@code UTSTREAM0015} the first time a context path
      * dispatched elsewhere.
+     *
+     * @param exchange the exchange
+     * @param ours the dispatch executor the handler set
+     * @param handler the handler, for the message
      */
     public void afterCall(HttpServerExchange exchange, Executor ours, Object handler) {
         if (!exchange.isDispatched()) {

@@ -21,7 +21,11 @@ public final class Jmx {
     private Jmx() {
     }
 
-    /** The MBean's name for a handler named {@code name}. */
+    /**
+     * {@return the MBean's name for a handler named {@code name}}
+     *
+     * @param name the handler's name
+     */
     public static ObjectName objectName(String name) {
         try {
             return new ObjectName(DOMAIN + ":type=AsyncStreamingHandler,name=" + name);
@@ -30,7 +34,12 @@ public final class Jmx {
         }
     }
 
-    /** Registers {@code statistics} under {@code name}, replacing what was there; a failure is logged. */
+    /**
+     * Registers {@code statistics} under {@code name}, replacing what was there; a failure is logged.
+     *
+     * @param name the handler's name
+     * @param statistics its counters
+     */
     public static void register(String name, Statistics statistics) {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName objectName = objectName(name);

@@ -80,6 +80,11 @@ public final class OptionsText {
     /**
      * Applies parameter {@code name} with {@code value}: a String (custom-filter), or a value the
      * predicate parser already converted. Throws {@link IllegalArgumentException} naming both.
+     *
+     * @param b the builder to set it on
+     * @param name the parameter, as the predicate language names it
+     * @param value its value
+     * @return {@code b}
      */
     public static StreamingOptions.Builder apply(StreamingOptions.Builder b, String name, Object value) {
         switch (name) {
@@ -121,6 +126,9 @@ public final class OptionsText {
      * operation writes in the JVM that runs it, which is the build's when wildfly-maven-plugin
      * configures a server offline; {@code apply} fails later, where the handler is made. Throws
      * {@link IllegalArgumentException} with {@code apply}'s message.
+     *
+     * @param name the parameter
+     * @param value its value
      */
     public static void check(String name, Object value) {
         if (name.equals("dispatch")) {
@@ -134,6 +142,9 @@ public final class OptionsText {
      * Checks {@code dispatch} and {@code max-dispatched} as texts (either may be null), together, as
      * {@link StreamingOptions.Builder#build} would, without resolving the executor: a positive
      * {@code max-dispatched} needs a {@code dispatch} other than {@code worker}.
+     *
+     * @param dispatch the text of {@code dispatch}, or null
+     * @param maxDispatched the text of {@code max-dispatched}, or null
      */
     public static void checkDispatchPair(String dispatch, String maxDispatched) {
         if (maxDispatched == null) {
@@ -148,6 +159,9 @@ public final class OptionsText {
     /**
      * The predicate that {@code text} describes, in Undertow's predicate language. The text is
      * kept for printing, so that printing and parsing give the same handler back.
+     *
+     * @param text the predicate's text
+     * @return the predicate
      */
     public static Predicate skip(String text) {
         Predicate parsed;
@@ -163,6 +177,9 @@ public final class OptionsText {
      * The handler in the predicate language, with every option that differs from the default:
      * {@code async-streaming} or {@code async-streaming(skip='...', chunk-size=65536)}. An
      * executor has no text form and is left out.
+     *
+     * @param o the options
+     * @return the text
      */
     public static String format(StreamingOptions o) {
         StreamingOptions d = StreamingOptions.defaults();

@@ -118,6 +118,9 @@ public final class ParkingConduits {
      * The wrappers of one handler: its minimum rates ({@code min-rate} for writes,
      * {@code min-request-rate} for reads, from the end of {@code min-rate-grace}), and its
      * statistics, which count the clients dropped as too slow and the waits under way.
+     *
+     * @param options the handler's options
+     * @param stats the handler's counters
      */
     public ParkingConduits(io.github.undertowstreaming.StreamingOptions options, Statistics stats) {
         this.stats = stats;
@@ -126,7 +129,12 @@ public final class ParkingConduits {
         this.grace = options.minRateGrace();
     }
 
-    /** The first exchange a handler dispatches: warns once if the server's pool caches buffers per thread. */
+    /**
+     * The first exchange a handler dispatches: warns once if the server's pool caches buffers per thread.
+     *
+     * @param exchange the exchange
+     * @param handler the handler, for the message
+     */
     public static void checkPool(HttpServerExchange exchange, String handler) {
         PoolCheck.warnIfCachedPerThread(exchange.getConnection().getByteBufferPool(), handler);
     }
@@ -134,6 +142,9 @@ public final class ParkingConduits {
     /**
      * Adds both wrappers if the exchange runs on an HTTP/1.x or HTTP/2 connection; on the IO thread,
      * before the handler. False for any other connection (AJP), whose waits stay XNIO's.
+     *
+     * @param exchange the exchange
+     * @return whether the wrappers were added
      */
     public boolean addTo(HttpServerExchange exchange) {
         ServerConnection c = exchange.getConnection();

@@ -125,12 +125,12 @@ public final class Statistics {
         }
     }
 
-    /** Streams and dispatched exchanges waiting for their client right now. */
+    /** {@return streams and dispatched exchanges waiting for their client right now} */
     public long waitingForClients() {
         return waiting.size();
     }
 
-    /** The bytes they hold (buffers of a stream, the unwritten rest of a blocked write). */
+    /** {@return the bytes they hold (buffers of a stream, the unwritten rest of a blocked write)} */
     public long bytesHeldWaiting() {
         long sum = 0;
         for (long[] w : waiting.values()) {
@@ -139,7 +139,7 @@ public final class Statistics {
         return sum;
     }
 
-    /** How long the longest current wait for a client has lasted, in nanoseconds; 0 if none. */
+    /** {@return how long the longest current wait for a client has lasted, in nanoseconds; 0 if none} */
     public long longestWaitNanos() {
         long now = System.nanoTime();
         long longest = 0;
@@ -206,54 +206,67 @@ public final class Statistics {
         }
     }
 
+    /** {@return streams admitted and not yet ended} */
     public long inFlight() {
         return inFlight.get();
     }
 
+    /** {@return streams started} */
     public long started() {
         return started.sum();
     }
 
+    /** {@return streams whose every byte was written} */
     public long finished() {
         return finished.sum();
     }
 
+    /** {@return streams whose body failed} */
     public long bodyFailures() {
         return bodyFailures.sum();
     }
 
+    /** {@return streams whose client went away} */
     public long clientFailures() {
         return clientFailures.sum();
     }
 
+    /** {@return streams whose write failed on this side} */
     public long writeFailures() {
         return writeFailures.sum();
     }
 
+    /** {@return streams whose executor refused a task} */
     public long rejected() {
         return rejected.sum();
     }
 
+    /** {@return streams that hit the read or the write timeout} */
     public long timeouts() {
         return timeouts.sum();
     }
 
+    /** {@return streams whose client was dropped below {@code min-rate}} */
     public long tooSlow() {
         return tooSlow.sum();
     }
 
+    /** {@return dispatched exchanges whose client was dropped below a minimum rate} */
     public long dispatchedTooSlow() {
         return dispatchedTooSlow.sum();
     }
 
+    /** {@return streams refused by {@code max-streams}} */
     public long limited() {
         return limited.sum();
     }
 
+    /** {@return body bytes written to responses} */
     public long bytesSent() {
         return bytesSent.sum();
     }
 
+    /** {@return nanoseconds spent in body reads, summed over streams} */
     public long readNanos() {
         return readNanos.sum();
     }

@@ -6,47 +6,55 @@ package io.github.undertowstreaming.internal;
  */
 public interface StreamingStatisticsMXBean {
 
-    /** Streams started and not yet ended. */
+    /** {@return streams started and not yet ended} */
     long getStreamsInFlight();
 
+    /** {@return streams started} */
     long getStreamsStarted();
 
+    /** {@return streams whose every byte was written} */
     long getStreamsFinished();
 
-    /** The sum of the six failure counts. */
+    /** {@return the sum of the six failure counts} */
     long getStreamsFailed();
 
+    /** {@return streams whose body failed} */
     long getBodyFailures();
 
+    /** {@return streams whose client went away} */
     long getClientFailures();
 
+    /** {@return streams whose write failed on this side} */
     long getWriteFailures();
 
+    /** {@return streams whose executor refused a task} */
     long getRejected();
 
+    /** {@return streams that hit the read or the write timeout} */
     long getTimeouts();
 
-    /** Streams whose client was dropped below min-rate. */
+    /** {@return streams whose client was dropped below min-rate} */
     long getTooSlow();
 
-    /** Dispatched exchanges whose client was dropped below min-rate or min-request-rate. */
+    /** {@return dispatched exchanges whose client was dropped below min-rate or min-request-rate} */
     long getDispatchedTooSlow();
 
-    /** Streams and dispatched exchanges waiting for their client right now. */
+    /** {@return streams and dispatched exchanges waiting for their client right now} */
     long getWaitingForClients();
 
-    /** The bytes they hold. */
+    /** {@return the bytes they hold} */
     long getBytesHeldWaiting();
 
-    /** The longest current wait for a client, in milliseconds. */
+    /** {@return the longest current wait for a client, in milliseconds} */
     long getLongestWaitMillis();
 
-    /** Streams refused with 503 by max-streams. */
+    /** {@return streams refused with 503 by max-streams} */
     long getLimited();
 
+    /** {@return body bytes written to responses} */
     long getBytesSent();
 
-    /** Time spent in body reads, summed over streams. */
+    /** {@return time spent in body reads, summed over streams} */
     long getReadTimeMillis();
 
     /** {@code max-dispatched}: exchanges running under the limit now. */

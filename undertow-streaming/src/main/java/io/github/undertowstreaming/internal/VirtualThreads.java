@@ -20,6 +20,10 @@ public final class VirtualThreads {
     /**
      * The executor, or an {@link IllegalArgumentException} naming {@code option}, {@code value}
      * and the Java version when this JVM has no virtual threads.
+     *
+     * @param option the option that asks for it, for the message
+     * @param value the option's value, for the message
+     * @return the executor
      */
     public static Executor executor(String option, Object value) {
         Executor e = executor;
@@ -34,12 +38,16 @@ public final class VirtualThreads {
         return e;
     }
 
-    /** Whether {@code e} is this executor (the one {@code dispatch=virtual} gives). */
+    /**
+     * {@return whether {@code e} is this executor (the one {@code dispatch=virtual} gives)}
+     *
+     * @param e an executor, or null
+     */
     public static boolean isExecutor(Executor e) {
         return e != null && e == executor;
     }
 
-    /** Whether this JVM has virtual threads (Java 21+). */
+    /** {@return whether this JVM has virtual threads (Java 21+)} */
     public static boolean available() {
         return Runtime.version().feature() >= 21;
     }

@@ -50,6 +50,8 @@ public final class ServletStreaming {
      * the stream starts once the servlet's call has returned; the async context is completed when
      * the exchange ends, on every path.
      *
+     * @param request the servlet request being handled on this thread
+     * @param body the body to stream; the library closes it from now on
      * @throws IllegalStateException if this thread is not handling a servlet request, if the
      *     request's servlet or one of its filters does not support async, if a body was already
      *     sent, or if the response has started; the body is then untouched and still the caller's

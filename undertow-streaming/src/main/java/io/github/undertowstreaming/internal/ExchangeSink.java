@@ -97,6 +97,10 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      * dispatched already). The task must run on a thread that is not in a call of the exchange,
      * as a dispatched task does. If {@code starter} throws, nothing happened: the body is still
      * the caller's.
+     *
+     * @param exchange the exchange
+     * @param body the body
+     * @param starter runs the stream's start task, once the sending call has returned
      */
     public static void send(HttpServerExchange exchange, StreamingBody body, java.util.function.Consumer<Runnable> starter) {
         StreamingOptions options = HandlerContext.options(exchange);

@@ -19,18 +19,31 @@ public final class HandlerContext {
     private final Supplier<StreamingOptions> options;
     private final Statistics statistics;
 
-    /** {@code options}: the handler's options in force, built on first use (see the custom-filter setters). */
+    /**
+     * A handler's context.
+     *
+     * @param options the handler's options in force, built on first use (see the custom-filter setters)
+     * @param statistics the handler's counters
+     */
     public HandlerContext(Supplier<StreamingOptions> options, Statistics statistics) {
         this.options = options;
         this.statistics = statistics;
     }
 
-    /** Attaches this handler's options and counters to {@code exchange}. */
+    /**
+     * Attaches this handler's options and counters to {@code exchange}.
+     *
+     * @param exchange the exchange
+     */
     public void attachTo(HttpServerExchange exchange) {
         exchange.putAttachment(KEY, this);
     }
 
-    /** The options a stream of {@code exchange} uses. */
+    /**
+     * {@return the options a stream of {@code exchange} uses}
+     *
+     * @param exchange the exchange
+     */
     public static StreamingOptions options(HttpServerExchange exchange) {
         HandlerContext c = exchange.getAttachment(KEY);
         return c == null ? StreamingOptions.defaults() : c.options.get();

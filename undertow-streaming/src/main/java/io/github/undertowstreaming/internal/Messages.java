@@ -250,6 +250,7 @@ public interface Messages {
         return value;
     }
 
+    /** {@return that the server is suspended} */
     @Message(id = 125, value = "The server is suspended: no new stream starts until it resumes")
     IllegalStateException suspended();
 }

@@ -173,14 +173,17 @@ public final class Statistics {
         }
     }
 
+    /** {@return {@code max-dispatched}: exchanges running under the limit now} */
     public long dispatchRunning() {
         return dispatchRunning.get();
     }
 
+    /** {@return {@code max-dispatched}: exchanges waiting for a place now} */
     public long dispatchQueued() {
         return dispatchQueued.get();
     }
 
+    /** {@return {@code max-dispatched}: exchanges refused with 503} */
     public long dispatchRefused() {
         return dispatchRefused.sum();
     }

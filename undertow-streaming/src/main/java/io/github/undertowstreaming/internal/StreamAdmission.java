@@ -15,13 +15,18 @@ import io.undertow.server.HttpServerExchange;
  */
 public interface StreamAdmission {
 
-    /** Whether a stream may start now. */
+    /** {@return whether a stream may start now} */
     boolean begin();
 
     /** A stream that {@link #begin} admitted has ended. */
     void end();
 
-    /** Every stream of {@code exchange} passes {@code admission}. */
+    /**
+     * Every stream of {@code exchange} passes {@code admission}.
+     *
+     * @param exchange the exchange
+     * @param admission what admits its streams
+     */
     static void attachTo(HttpServerExchange exchange, StreamAdmission admission) {
         exchange.putAttachment(ExchangeSink.ADMISSION, admission);
     }

@@ -57,12 +57,12 @@ public interface StreamingStatisticsMXBean {
     /** {@return time spent in body reads, summed over streams} */
     long getReadTimeMillis();
 
-    /** {@code max-dispatched}: exchanges running under the limit now. */
+    /** {@return {@code max-dispatched}: exchanges running under the limit now} */
     long getDispatchRunning();
 
-    /** {@code max-dispatched}: exchanges waiting for a place now. */
+    /** {@return {@code max-dispatched}: exchanges waiting for a place now} */
     long getDispatchQueued();
 
-    /** {@code max-dispatched}: exchanges refused with 503. */
+    /** {@return {@code max-dispatched}: exchanges refused with 503} */
     long getDispatchRefused();
 }

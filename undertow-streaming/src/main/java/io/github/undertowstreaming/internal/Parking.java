@@ -158,7 +158,10 @@ final class Parking<C extends Channel> {
             return await(w, start, nanos);
         } finally {
             stats.waitEnded(w);
-            waited += System.nanoTime() - start;
+            // until the channel was ready, not until this thread ran again: the time a virtual
+            // thread waits for a carrier on a busy server is the server's, not the client's
+            long readyAt = w.readyAt;
+            waited += (readyAt != 0 ? readyAt : System.nanoTime()) - start;
         }
     }
 
@@ -275,6 +278,8 @@ final class Parking<C extends Channel> {
         /** The listener the wait replaced; IO thread only. */
         ChannelListener<? super C> previous;
         volatile boolean ready;
+        /** When the channel was found ready or closed ({@code System.nanoTime()}), or 0. */
+        volatile long readyAt;
 
         Waiter(Thread thread) {
             this.thread = thread;
@@ -289,6 +294,7 @@ final class Parking<C extends Channel> {
         }
 
         void wake() {
+            readyAt = System.nanoTime();
             ready = true;
             LockSupport.unpark(thread);
         }

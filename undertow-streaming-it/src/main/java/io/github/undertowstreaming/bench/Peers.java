@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -73,38 +77,50 @@ final class Peers {
             Files.deleteIfExists(logs.resolve(peer + ".log")); // a log holds this run's JVMs of that peer
         }
         Map<String, String> settings = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>(PEERS.keySet());
         for (int clients : scale.peerClients()) {
-            for (Map.Entry<String, String> peer : PEERS.entrySet()) {
-                Load load;
-                Memory memory;
-                if (scale.peerJvmPerPass()) {
-                    try (PeerProcess server = start(classpath, peer.getKey(), false, settings)) {
-                        load = load(server, clients);
-                    }
-                    try (PeerProcess server = start(classpath, peer.getKey(), true, settings)) {
-                        memory = memory(server, peer.getKey(), clients);
-                    }
-                } else {
-                    try (PeerProcess server = start(classpath, peer.getKey(), true, settings)) {
-                        memory = memory(server, peer.getKey(), clients);
-                        load = load(server, clients);
-                    }
-                }
-                double heap = memory.heap / clients / KIB;
-                double direct = memory.direct / clients / KIB;
-                s.row(clients, peer.getValue(), load.finishedText(), load.result.secondsCell(load.capNanos),
-                        load.ping.failure != null ? "failed: " + load.ping.failure : (Object) load.ping.p99,
-                        load.ping.answered, load.peaks.threads(), load.peaks.fds(), load.fdsPerClient(),
-                        load.rssPerClient() / KIB, load.cpuSeconds(), heap, direct, heap + direct, memory.underWay);
-                System.out.printf("peers %4d, %s: %s in %.1f s, /ping p99 %.1f ms, %d threads, %d fds, %.1f KiB RSS"
-                        + " a client, %.1f s CPU; %.1f KiB heap + %.1f KiB direct a stalled stream%n", clients,
-                        peer.getValue(), load.finishedText(), load.result.seconds(load.capNanos), load.ping.p99,
-                        load.peaks.threads(), load.peaks.fds(), load.rssPerClient() / KIB, load.cpuSeconds(), heap, direct);
+            Map<String, Object[]> rows = new HashMap<>();
+            for (String peer : order) {
+                rows.put(peer, measure(classpath, peer, clients, settings));
             }
+            for (String peer : PEERS.keySet()) {
+                s.row(rows.get(peer));
+            }
+            // the next load starts with another server, so that a drift of the shared machine does not favour one
+            Collections.rotate(order, -1);
         }
         for (Map.Entry<String, String> peer : PEERS.entrySet()) {
             s.note(peer.getValue() + ": " + settings.get(peer.getKey()) + ".");
         }
+    }
+
+    /** Both passes of {@code peer} with {@code clients} clients: the row's cells. */
+    private Object[] measure(Path classpath, String peer, int clients, Map<String, String> settings) throws Exception {
+        Load load;
+        Memory memory;
+        if (scale.peerJvmPerPass()) {
+            try (PeerProcess server = start(classpath, peer, false, settings)) {
+                load = load(server, clients);
+            }
+            try (PeerProcess server = start(classpath, peer, true, settings)) {
+                memory = memory(server, peer, clients);
+            }
+        } else {
+            try (PeerProcess server = start(classpath, peer, true, settings)) {
+                memory = memory(server, peer, clients);
+                load = load(server, clients);
+            }
+        }
+        double heap = memory.heap / clients / KIB;
+        double direct = memory.direct / clients / KIB;
+        System.out.printf("peers %4d, %s: %s in %.1f s, /ping p99 %.1f ms, %d threads, %d fds, %.1f KiB RSS a client,"
+                + " %.1f s CPU; %.1f KiB heap + %.1f KiB direct a stalled stream%n", clients, PEERS.get(peer),
+                load.finishedText(), load.result.seconds(load.capNanos), load.ping.p99, load.peaks.threads(),
+                load.peaks.fds(), load.rssPerClient() / KIB, load.cpuSeconds(), heap, direct);
+        return new Object[] {clients, PEERS.get(peer), load.finishedText(), load.result.secondsCell(load.capNanos),
+            load.ping.failure != null ? "failed: " + load.ping.failure : (Object) load.ping.p99, load.ping.answered,
+            load.peaks.threads(), load.peaks.fds(), load.fdsPerClient(), load.rssPerClient() / KIB, load.cpuSeconds(),
+            heap, direct, heap + direct, memory.underWay};
     }
 
     /** Why the section cannot run here, or null. */
@@ -127,8 +143,9 @@ final class Peers {
                 + (scale.peerJvmPerPass() ? "a fresh one for each of the two passes (the load, then the memory pass),"
                         : "one for both passes (the memory pass first; the quick run saves the second start of each"
                         + " server, the full run starts a fresh JVM for each pass),")
-                + " ended when its pass is done, on the benchmark's own java (" + System.getProperty("java.runtime.version") + "),"
-                + " with the same flags for every server: " + String.join(" ", PeerProcess.JVM_FLAGS) + ". Each serves"
+                + " ended when its pass is done; for each number of clients the next server goes first (a drift of a"
+                + " shared machine favours none). The JVM is the benchmark's own java ("
+                + System.getProperty("java.runtime.version") + "), with the same flags for every server: " + String.join(" ", PeerProcess.JVM_FLAGS) + ". Each serves"
                 + " GET /bytes?size=N, N pattern bytes (byte i is i % 251, demo.Pattern) read from a blocking InputStream"
                 + " 16 KiB at a time and written to the server's blocking response output stream in 16 KiB writes (the"
                 + " pull pump: Streaming.send of the same InputStream), with a Content-Length; and GET /ping, 'pong', on"
@@ -159,7 +176,8 @@ final class Peers {
                 + " PeerServer, which reads commands from its standard input, so no server route serves it: heap used"
                 + " after System.gc(), and the 'direct' BufferPoolMXBean's memory used once the cleaners have freed what"
                 + " the GC found (polled until it holds still). It counts the server's connection and request objects,"
-                + " the stacks of parked virtual threads (heap), and the buffers a stream holds, direct or heap. The"
+                + " the stacks of parked virtual threads (heap), and the buffers a stream holds, direct or heap, less"
+                + " the few buffers a server's pool kept from the pings, which the first stalled streams may take. The"
                 + " library's min-rate (240 B/s after a 5 s grace, by default) would drop those stalled clients, as it"
                 + " is meant to: its two peers run this pass with min-rate=0. No other server drops a stalled client"
                 + " within the pass (Jetty's idle timeout is 30 s, Helidon's 5 minutes; Undertow has none by default).");

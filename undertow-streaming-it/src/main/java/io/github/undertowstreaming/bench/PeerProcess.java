@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One peer server in a JVM of its own: {@code java FLAGS -cp CLASSPATH
- * io.github.undertowstreaming.peers.PeerServer PEER BACKLOG PASS}, on the benchmark's own
+ * io.github.undertowstreaming.peers.PeerServer PEER BACKLOG SEND_BUFFER PASS}, on the benchmark's own
  * {@code java}. It says its settings and its port on its standard output, answers {@code memory}
  * with its heap and direct memory after a full GC, and stops when its standard input closes
  * ({@link #close}). Its threads, descriptors, RSS and CPU time are read from {@code /proc/PID}.
@@ -52,14 +52,15 @@ final class PeerProcess implements AutoCloseable {
      * dependencies; its classes are the {@code classes} directory beside the file), its standard
      * error appended to {@code log}; returns once it listens.
      */
-    static PeerProcess start(Path classpathFile, String peer, int backlog, boolean memoryPass, Path log)
+    static PeerProcess start(Path classpathFile, String peer, int backlog, int sendBuffer, boolean memoryPass, Path log)
             throws IOException, InterruptedException {
         String classpath = classpathFile.resolveSibling("classes") + java.io.File.pathSeparator
                 + Files.readString(classpathFile).trim();
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", classpath, MAIN, peer, String.valueOf(backlog), memoryPass ? "memory" : "load"));
+        command.addAll(List.of("-cp", classpath, MAIN, peer, String.valueOf(backlog), String.valueOf(sendBuffer),
+                memoryPass ? "memory" : "load"));
         Files.createDirectories(log.getParent());
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -154,9 +154,13 @@ final class Peers {
         s.note("The clients are the harness's paced NIO clients in the benchmark's JVM, as in section 1 (raw sockets,"
                 + " SO_RCVBUF " + Scale.CLIENT_RECEIVE_BUFFER + " bytes requested, " + Throughput.size(scale.peerBody())
                 + " each at " + (PACE >> 10) + " KiB/s, all connecting at once); /ping every " + PING_INTERVAL_MS + " ms"
-                + " on one keep-alive connection, its p99 corrected for coordinated omission (HdrHistogram). Every server's"
-                + " accept backlog is " + BACKLOG + " (Linux caps it at net.core.somaxconn); no other socket option is"
-                + " set, so the send buffers are the kernel's. Each load is capped at " + scale.peerCapSeconds() + " s;"
+                + " on one keep-alive connection, its p99 corrected for coordinated omission (HdrHistogram). Every server"
+                + " is given the same two socket settings, each the way it offers them: an accept backlog of " + BACKLOG
+                + " (Linux caps it at net.core.somaxconn), and SO_SNDBUF " + Scale.SERVER_SEND_BUFFER + " bytes requested"
+                + " on its connections, as in section 1, so that the kernel cannot take the body: left to itself, Linux"
+                + " grows a loopback connection's send buffer to MiBs, which hold a whole 2 MiB body (a first run without"
+                + " the setting saw BlockingHandler's 16 workers finish 1024 clients in 40 s, each write landing in the"
+                + " kernel at once). Each load is capped at " + scale.peerCapSeconds() + " s;"
                 + " a capped one tells how many had finished, and its time is the cap (a lower bound, with ≥). Before the"
                 + " load the same JVM serves a warm-up that is not measured: 4 clients downloading "
                 + Throughput.size(scale.peerWarmupSize()) + " each as fast as they read, and 20 pings.");
@@ -217,7 +221,8 @@ final class Peers {
     /** A JVM of {@code peer}; its settings line goes to {@code settings} (the load pass's, when there are two). */
     private PeerProcess start(Path classpath, String peer, boolean memoryPass, Map<String, String> settings)
             throws IOException, InterruptedException {
-        PeerProcess server = PeerProcess.start(classpath, peer, BACKLOG, memoryPass, logs.resolve(peer + ".log"));
+        PeerProcess server = PeerProcess.start(classpath, peer, BACKLOG, Scale.SERVER_SEND_BUFFER, memoryPass,
+                logs.resolve(peer + ".log"));
         if (!memoryPass || !settings.containsKey(peer)) {
             settings.put(peer, server.settings);
         }

@@ -21,11 +21,12 @@ final class HelidonPeer implements Peer {
         this.server = server;
     }
 
-    static HelidonPeer start(int backlog) {
+    static HelidonPeer start(int backlog, int sendBuffer) {
         WebServer server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
                 .backlog(backlog)
+                .connectionOptions(socket -> socket.socketSendBufferSize(sendBuffer))
                 .routing(routing -> routing
                         .get("/bytes", (req, res) -> {
                             long size = Peer.size(req.query().first("size").orElse(null));
@@ -50,7 +51,8 @@ final class HelidonPeer implements Peer {
     @Override
     public String settings() {
         return "Helidon " + Version.VERSION + " SE: WebServer.builder() with its defaults (a virtual thread per connection"
-                + " and its requests, no limit on concurrent requests, a 4,096-byte write buffer) but host, port and backlog;"
+                + " and its requests, no limit on concurrent requests, a 4,096-byte write buffer) but host, port, backlog and the"
+                + " connections' send buffer (connectionOptions' socketSendBufferSize);"
                 + " HttpRouting get() handlers, the download writing to"
                 + " res.outputStream() (sources: https://helidon.io/docs/latest/se/introduction and"
                 + " webserver/webserver/src/main/java/io/helidon/webserver/ListenerConfigBlueprint.java and"

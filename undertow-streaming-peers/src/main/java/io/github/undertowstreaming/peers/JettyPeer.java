@@ -40,7 +40,7 @@ final class JettyPeer implements Peer {
         this.connector = connector;
     }
 
-    static JettyPeer start(int backlog) throws Exception {
+    static JettyPeer start(int backlog, int sendBuffer) throws Exception {
         VirtualThreadPool virtual = new VirtualThreadPool();
         virtual.setMaxConcurrentTasks(MAX_CONCURRENT_TASKS);
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -50,6 +50,7 @@ final class JettyPeer implements Peer {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         connector.setAcceptQueueSize(backlog);
+        connector.setAcceptedSendBufferSize(sendBuffer);
         server.addConnector(connector);
         server.setHandler(new Routes());
         server.start();
@@ -66,7 +67,8 @@ final class JettyPeer implements Peer {
         return "Jetty " + Jetty.VERSION + ": new Server(new QueuedThreadPool()) with setVirtualThreadsExecutor(new"
                 + " VirtualThreadPool()), its maxConcurrentTasks (formerly maxThreads) raised from 200 to " + MAX_CONCURRENT_TASKS
                 + " (beyond it a task waits for a permit), everything else at"
-                + " Jetty's defaults (a ServerConnector on 127.0.0.1 with its accept queue set to the backlog); a blocking"
+                + " Jetty's defaults (a ServerConnector on 127.0.0.1 with its accept queue and accepted send buffer set as"
+                + " the benchmark asks); a blocking"
                 + " Handler.Abstract, which Jetty runs on a virtual thread, writing to Content.Sink.asOutputStream(response)"
                 + " (sources: https://jetty.org/docs/jetty/12/programming-guide/arch/threads.html#thread-pool-virtual-threads,"
                 + " jetty-core/jetty-server/src/main/config/etc/jetty-threadpool-virtual.xml and"

@@ -30,17 +30,18 @@ interface Peer {
 
     /**
      * Starts the peer {@code id} (one of {@link #IDS}) on a free port of 127.0.0.1, with an accept
-     * backlog of {@code backlog}. With {@code keepStalled} (the memory pass), a client that stops
+     * backlog of {@code backlog} and {@code SO_SNDBUF} of {@code sendBuffer} bytes on every
+     * connection it accepts (the same setting on every peer, made the way each server offers). With {@code keepStalled} (the memory pass), a client that stops
      * reading must not be dropped while it is measured: only the library drops one that soon (its
      * min-rate, after a 5 s grace), so only its peers change, to min-rate=0; Jetty's idle timeout
      * (30 s) and Helidon's (5 minutes) are longer than the pass.
      */
-    static Peer start(String id, int backlog, boolean keepStalled) throws Exception {
+    static Peer start(String id, int backlog, int sendBuffer, boolean keepStalled) throws Exception {
         return switch (id) {
-            case JettyPeer.ID -> JettyPeer.start(backlog);
-            case HelidonPeer.ID -> HelidonPeer.start(backlog);
+            case JettyPeer.ID -> JettyPeer.start(backlog, sendBuffer);
+            case HelidonPeer.ID -> HelidonPeer.start(backlog, sendBuffer);
             case UndertowPeer.VIRTUAL, UndertowPeer.BLOCKING, UndertowPeer.PULL_PUMP, UndertowPeer.TRANSPARENT ->
-                    UndertowPeer.start(id, backlog, keepStalled);
+                    UndertowPeer.start(id, backlog, sendBuffer, keepStalled);
             default -> throw new IllegalArgumentException("no peer \"" + id + "\"; the peers are " + IDS);
         };
     }

@@ -11,7 +11,7 @@ import io.github.undertowstreaming.demo.Pattern;
 
 /**
  * The process the benchmark starts for one peer:
- * {@code java -cp ... io.github.undertowstreaming.peers.PeerServer PEER BACKLOG load|memory}.
+ * {@code java -cp ... io.github.undertowstreaming.peers.PeerServer PEER BACKLOG SEND_BUFFER load|memory}.
  * It starts the peer on a free port of 127.0.0.1 and talks with the benchmark over its standard
  * streams, one line each way: it writes {@code peer.settings TEXT} and then {@code peer.port N};
  * then it reads commands: {@code memory} answers {@code peer.memory HEAP DIRECT} (bytes of heap
@@ -26,15 +26,16 @@ public final class PeerServer {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !(args[2].equals("load") || args[2].equals("memory"))) {
-            throw new IllegalArgumentException("usage: PeerServer PEER BACKLOG load|memory; the peers are " + Peer.IDS);
+        if (args.length != 4 || !(args[3].equals("load") || args[3].equals("memory"))) {
+            throw new IllegalArgumentException("usage: PeerServer PEER BACKLOG SEND_BUFFER load|memory; the peers are "
+                    + Peer.IDS);
         }
         PrintStream out = System.out;
         // the servers' own logs must not mix with the lines the benchmark reads
         System.setOut(System.err);
         Peer peer;
         try {
-            peer = Peer.start(args[0], Integer.parseInt(args[1]), args[2].equals("memory"));
+            peer = Peer.start(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3].equals("memory"));
             // the download's source, loaded before any reading of memory: the harness's, not the server's
             Pattern.stream(0).close();
         } catch (Throwable t) {

@@ -60,7 +60,7 @@ final class UndertowPeer implements Peer {
      *                    library then runs with {@code min-rate=0}, since its default drops such a
      *                    client after its grace, which a measurement of stalled streams must not see
      */
-    static UndertowPeer start(String id, int backlog, boolean keepStalled) {
+    static UndertowPeer start(String id, int backlog, int sendBuffer, boolean keepStalled) {
         StreamingOptions.Builder library = StreamingOptions.builder();
         if (keepStalled) {
             library.minRate(0);
@@ -99,14 +99,15 @@ final class UndertowPeer implements Peer {
         Undertow server = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
                 .setSocketOption(Options.BACKLOG, backlog)
+                .setSocketOption(Options.SEND_BUFFER, sendBuffer)
                 .setByteBufferPool(new DefaultByteBufferPool(true, CHUNK, POOL_MAX, 0))
                 .setHandler(root)
                 .build();
         server.start();
         return new UndertowPeer(server, "Undertow " + io.undertow.Version.getVersionString() + ", " + way
                 + "; Undertow.builder() with its defaults (" + server.getWorker().getIoThreadCount() + " IO threads, "
-                + server.getWorker().getMXBean().getMaxWorkerPoolSize() + " worker threads) but host, port, backlog and"
-                + " the buffer pool: new DefaultByteBufferPool(true, " + CHUNK + ", " + POOL_MAX + ", 0), shared, none"
+                + server.getWorker().getMXBean().getMaxWorkerPoolSize() + " worker threads) but host, port, backlog, the"
+                + " connections' send buffer (Options.SEND_BUFFER) and the buffer pool: new DefaultByteBufferPool(true, " + CHUNK + ", " + POOL_MAX + ", 0), shared, none"
                 + " cached per thread, the same for the four Undertow peers (sources: io.undertow.Undertow and"
                 + " io.undertow.server.DefaultByteBufferPool of undertow-core, the library's README on buffer pools)");
     }

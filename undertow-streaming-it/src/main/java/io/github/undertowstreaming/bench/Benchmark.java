@@ -20,8 +20,8 @@ import java.util.logging.Logger;
  * later), each peer server in a JVM of its own; everything it starts it stops.
  *
  * <pre>
- * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench                          # full, under 10 minutes, and PEERS_MINUTES more for the peers
- * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench -Dexec.args=--quick    # about half a minute, and PEERS_QUICK s more for the peers
+ * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench                          # full, under 10 minutes, and about 12 more for the peers
+ * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench -Dexec.args=--quick    # about half a minute, and 10 to 25 s more for the peers
  * </pre>
  *
  * Arguments: {@code --quick} (what CI runs), {@code --out DIR} (default

@@ -188,8 +188,8 @@ final class Peers {
         s.note("Jetty's VirtualThreadPool runs at most 200 tasks at once by default (its maxConcurrentTasks; the"
                 + " others wait for a permit), so left at its defaults Jetty would serve 200 slow clients at a time:"
                 + " this comparison raises it to 8192, above every load here, since the other virtual-thread servers"
-                + " have no such cap. Beyond that, every server runs with its defaults but for host, port and backlog;"
-                + " the four Undertow servers share one buffer pool setting (below). Each server's settings, as it"
+                + " have no such cap. Beyond that, every server runs with its defaults but for host, port, backlog and"
+                + " send buffer; the four Undertow servers share one buffer pool setting (below). Each server's settings, as it"
                 + " reports them, and where they come from:");
     }
 

@@ -3,8 +3,9 @@ package io.github.undertowstreaming.bench;
 import java.util.List;
 
 /**
- * How big a run is: the full run (within 10 minutes on 2 cores) or the quick one (about half a
- * minute, for CI, so that the harness cannot rot). Immutable.
+ * How big a run is: the full run (within 10 minutes on 2 cores, and about 12 more for the peers of
+ * section 1f) or the quick one (about half a minute, and 10 to 25 s more for the peers; for CI, so
+ * that the harness cannot rot). Immutable.
  */
 record Scale(
         String name,

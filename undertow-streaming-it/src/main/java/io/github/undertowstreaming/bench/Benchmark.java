@@ -16,25 +16,31 @@ import java.util.logging.Logger;
 /**
  * The benchmark: every figure measured in one run, side by side, written to
  * {@code results.json}, {@code results.md} and {@code results.png}. Starts demo servers on
- * 127.0.0.1 and drives them from clients in the same JVM; everything it starts it stops.
+ * 127.0.0.1 and drives them from clients in the same JVM, and, for section 1f (peers, Java 21 or
+ * later), each peer server in a JVM of its own; everything it starts it stops.
  *
  * <pre>
- * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench                          # full, under 10 minutes
- * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench -Dexec.args=--quick    # about half a minute
+ * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench                          # full, under 10 minutes, and about 12 more for the peers
+ * mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench -Dexec.args=--quick    # about half a minute, and 10 to 25 s more for the peers
  * </pre>
  *
- * Arguments: {@code --quick} (about half a minute; what CI runs), {@code --out DIR} (default
+ * Arguments: {@code --quick} (what CI runs), {@code --out DIR} (default
  * {@code undertow-streaming-it/target/bench}, or {@code target/bench} when run inside the module),
  * and {@code --only ID} to run one section of those that stand alone ({@code fair-sharing},
- * {@code blocking-routes}, {@code slow-read-attack}: sections 1c, 1d and 1e), written without the chart.
+ * {@code blocking-routes}, {@code slow-read-attack}, {@code peers}: sections 1c, 1d, 1e and 1f),
+ * written without the chart.
  */
 public final class Benchmark {
 
     /** The section ids every results file holds, in order. */
     public static final List<String> SECTIONS =
-            List.of("slow-clients", "memory", "fair-sharing", "blocking-routes", "slow-read-attack", "fast-one", "fast-many", "overhead", "slow-source", "defaults");
+            List.of("slow-clients", "memory", "fair-sharing", "blocking-routes", "slow-read-attack", Peers.ID, "fast-one", "fast-many", "overhead", "slow-source", "defaults");
 
     public static final String COMMAND = "mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench";
+
+    /** The sections that {@code --only} runs alone. */
+    static final List<String> ALONE = java.util.stream.Stream.concat(SlowClients.ALONE.stream(), java.util.stream.Stream.of(Peers.ID))
+            .toList();
 
     /** Loggers quieted for the run, held so that their levels stick. */
     private static final List<Logger> QUIET = new ArrayList<>();
@@ -51,13 +57,12 @@ public final class Benchmark {
                 case "--quick" -> scale = Scale.QUICK;
                 case "--only" -> {
                     if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--only must be followed by a section id, one of "
-                                + SlowClients.ALONE);
+                        throw new IllegalArgumentException("--only must be followed by a section id, one of " + ALONE);
                     }
                     only = args[++i];
-                    if (!SlowClients.ALONE.contains(only)) {
+                    if (!ALONE.contains(only)) {
                         throw new IllegalArgumentException("--only " + only + ": not a section that runs alone; those are "
-                                + SlowClients.ALONE);
+                                + ALONE);
                     }
                 }
                 case "--out" -> {
@@ -98,12 +103,16 @@ public final class Benchmark {
         report.header.putAll(machine());
         report.header.put("setup", "server and clients in one JVM, all on 127.0.0.1; Undertow "
                 + io.undertow.Version.getVersionString() + ", 2 IO threads, " + Scale.WORKERS
-                + " worker threads, 16 KiB pooled buffers; defaults of the library unless a row says otherwise");
+                + " worker threads, 16 KiB pooled buffers; defaults of the library unless a row says otherwise; section 1f"
+                + " (peers) runs each server in a JVM of its own, as its notes say");
 
-        if (only != null) {
+        if (Peers.ID.equals(only)) {
+            new Peers(scale, report, out).run();
+        } else if (only != null) {
             new SlowClients(scale, report, chart).runAlone(only);
         } else {
             new SlowClients(scale, report, chart).run();
+            new Peers(scale, report, out).run();
             new Throughput(scale, report, chart).run();
             new Overhead(scale, report).run();
         }

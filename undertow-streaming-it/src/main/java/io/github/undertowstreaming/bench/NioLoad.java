@@ -89,6 +89,23 @@ final class NioLoad {
             return allFinishedNanos >= 0;
         }
 
+        /** Seconds until every client finished; the cap, a lower bound, when not all did by {@code capNanos}. */
+        double seconds(long capNanos) {
+            return (allFinished() ? allFinishedNanos : capNanos) / 1e9;
+        }
+
+        /** {@link #seconds} as a table cell: a capped run's shows "≥". */
+        Object secondsCell(long capNanos) {
+            return allFinished() ? (Object) seconds(capNanos) : "≥ " + Report.cell(seconds(capNanos));
+        }
+
+        /** "all N", or "K of N by the C s cap", and the failures if any. */
+        String finishedText(long capNanos) {
+            String text = allFinished() ? "all " + clients
+                    : finished + " of " + clients + " by the " + Report.cell(capNanos / 1e9) + " s cap";
+            return failed == 0 ? text : text + " (" + failed + " failed: " + firstFailure + ")";
+        }
+
         /** Body bytes per second over the whole run, in MB/s (10^6 bytes). */
         double megabytesPerSecond() {
             return bytes / 1e6 / (elapsedNanos / 1e9);

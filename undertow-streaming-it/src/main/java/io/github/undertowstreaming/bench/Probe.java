@@ -4,8 +4,6 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.github.undertowstreaming.Streaming;
 import io.github.undertowstreaming.demo.DemoServer;
@@ -17,15 +15,12 @@ import io.github.undertowstreaming.demo.WorkerThreads;
  * used, direct memory used, streams in flight, and open file descriptors. Server and
  * clients share the JVM, so threads and memory include the (few, cheap) client threads.
  */
-final class Probe implements Runnable {
+final class Probe extends Sampling {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
     private final DemoServer server;
-    private final long periodNanos;
-    private final Thread thread;
-    private volatile boolean stopped;
     private volatile int busyWorkers;
     private volatile int threads;
     private volatile long heap;
@@ -34,26 +29,12 @@ final class Probe implements Runnable {
     private volatile long fds;
 
     Probe(DemoServer server, long periodMillis) {
+        super("bench-probe", periodMillis);
         this.server = server;
-        this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMillis);
-        this.thread = new Thread(this, "bench-probe");
-        thread.setDaemon(true);
-    }
-
-    void start() {
-        sample();
-        thread.start();
     }
 
     @Override
-    public void run() {
-        while (!stopped) {
-            LockSupport.parkNanos(periodNanos); // sampling period, not a wait for an event
-            sample();
-        }
-    }
-
-    private void sample() {
+    void sample() {
         busyWorkers = Math.max(busyWorkers, WorkerThreads.busy(server.worker()));
         threads = Math.max(threads, THREADS.getThreadCount());
         heap = Math.max(heap, MEMORY.getHeapMemoryUsage().getUsed());
@@ -83,9 +64,7 @@ final class Probe implements Runnable {
 
     /** Stops sampling, takes a last sample, and returns the peaks. */
     Peaks stop() throws InterruptedException {
-        stopped = true;
-        thread.join(TimeUnit.SECONDS.toMillis(10));
-        sample();
+        finish();
         return new Peaks(busyWorkers, threads, heap, direct, inFlight, fds);
     }
 

@@ -383,17 +383,15 @@ final class SlowClients {
         }
 
         double seconds() {
-            return (load.allFinished() ? load.allFinishedNanos : capNanos) / 1e9;
+            return load.seconds(capNanos);
         }
 
         Object secondsCell() {
-            return load.allFinished() ? (Object) seconds() : "≥ " + Report.cell(seconds());
+            return load.secondsCell(capNanos);
         }
 
         String finishedText() {
-            String text = load.allFinished() ? "all " + load.clients
-                    : load.finished + " of " + load.clients + " by the " + Report.cell(capNanos / 1e9) + " s cap";
-            return load.failed == 0 ? text : text + " (" + load.failed + " failed: " + load.firstFailure + ")";
+            return load.finishedText(capNanos);
         }
     }
 

@@ -129,7 +129,13 @@ class DemoServerTest {
 
     private static Curl.Result curl(DemoServer demo, Protocol protocol, String pathAndQuery) throws Exception {
         String base = protocol.isSecure() ? demo.tlsBase() : demo.base();
-        return Curl.to(protocol, URI.create(base + pathAndQuery)).maxTime(Duration.ofSeconds(20)).run();
+        Curl curl = Curl.to(protocol, URI.create(base + pathAndQuery)).maxTime(Duration.ofSeconds(20));
+        if (protocol == Protocol.H2C_UPGRADE) {
+            // The bodies go on the second stream: a fast body on the upgraded first stream trips
+            // curl 7.88 now and then (see Curl.upgradeWith); that stream is the contract tests' subject.
+            curl.upgradeWith(URI.create(base + "/hello"));
+        }
+        return curl.run();
     }
 
     private static void assertPatternBody(Curl.Result r, Protocol protocol, long size) {

@@ -112,7 +112,7 @@ class ReliabilityTest extends ContractTestBase {
             throws Exception {
         StreamingOptions options = StreamingOptions.builder().readTimeout(Duration.ofMillis(300)).build();
         streamRoute("/deaf", options, () -> new TestBody("body deaf to its interrupt").size(100_000)
-                .maxRead(16 * 1024).slowFirstRead(Duration.ofMillis(340)).deafToInterrupts());
+                .maxRead(16 * 1024).slowFirstRead(Duration.ofMillis(800)).deafToInterrupts());
         Curl.Result r = curl(protocol, "/deaf").maxTime(Duration.ofSeconds(10)).run();
         TestBody body = takeSent();
         assertContract(body, protocol, "/deaf",

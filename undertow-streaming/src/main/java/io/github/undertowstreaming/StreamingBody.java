@@ -4,9 +4,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -181,6 +183,41 @@ public interface StreamingBody extends Closeable {
      */
     static StreamingBody ofChannel(Callable<? extends ReadableByteChannel> opener, long length) {
         return Bodies.channel(opener, length);
+    }
+
+    // ---- files ----
+
+    /**
+     * A body that sends the file at {@code path}. The file is opened on the executor before the
+     * first read, and its size then becomes the {@code Content-Length}: a file that grows
+     * meanwhile is sent as long as it was, one that shrinks fails the body (an incomplete response,
+     * never a complete-looking one).
+     *
+     * <p>Over HTTP/1.x without TLS, everything after the first chunk goes from the file to the
+     * socket with {@link FileChannel#transferTo} (sendfile on Linux): no copy through the JVM, and
+     * no pooled buffer held while the client is slow. Such transfers run on the executor, never on
+     * an IO thread, as Undertow's own file sending does. Over TLS, HTTP/2 and AJP, and through
+     * response conduits that rewrite the body, the file is read into pooled buffers like any body.
+     *
+     * @param path the file; the body opens and closes it
+     * @return the body
+     */
+    static StreamingBody ofFile(Path path) {
+        return Bodies.file(path);
+    }
+
+    /**
+     * As {@link #ofFile(Path)}, for {@code count} bytes of an open {@code channel} from
+     * {@code position} on. The body reads with positional reads: the channel's own position is
+     * neither used nor changed.
+     *
+     * @param channel the file, already open; the body closes it
+     * @param position where the body starts in the file, at least 0
+     * @param count the body's length, at least 0, which becomes the {@code Content-Length}
+     * @return the body
+     */
+    static StreamingBody ofFile(FileChannel channel, long position, long count) {
+        return Bodies.file(channel, position, count);
     }
 
     // ---- chunks: byte[], ByteBuffer or CharSequence ----

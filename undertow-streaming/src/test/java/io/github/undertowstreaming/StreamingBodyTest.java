@@ -154,6 +154,46 @@ class StreamingBodyTest {
                         () -> StreamingBody.of(new ByteArrayInputStream(new byte[0]), -2)).getMessage());
     }
 
+    /**
+     * A file body reads with positional reads: its region only, the channel's own position
+     * untouched; a path's file is opened by the first read, which fixes its length.
+     */
+    @Test
+    void aFileBodyReadsItsRegionAndLeavesTheChannelsPositionAlone() throws IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("streaming-body", ".bin");
+        try {
+            java.nio.file.Files.write(file, "0123456789".getBytes(StandardCharsets.US_ASCII));
+            StreamingBody whole = StreamingBody.ofFile(file);
+            assertEquals(-1, whole.length(), "unknown until the file is opened on the executor");
+            assertArrayEquals("0123456789".getBytes(StandardCharsets.US_ASCII), drain(whole, 3));
+            assertEquals(10, whole.length());
+
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                ch.position(7);
+                StreamingBody region = StreamingBody.ofFile(ch, 2, 5);
+                assertEquals(5, region.length());
+                ByteBuffer b = ByteBuffer.allocate(16);
+                assertEquals(5, region.read(b), "no further than the region");
+                assertEquals(-1, region.read(b));
+                assertArrayEquals("23456".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(b.array(), 5));
+                assertEquals(7, ch.position());
+                region.close();
+                assertFalse(ch.isOpen(), "the body closes the channel it was given");
+            }
+            assertEquals("UTSTREAM0101: position must be at least 0, but was -1",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> StreamingBody.ofFile(java.nio.channels.FileChannel.open(file), -1, 1)).getMessage());
+            assertEquals("UTSTREAM0101: count must be at least 0, but was -3",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> StreamingBody.ofFile(java.nio.channels.FileChannel.open(file), 0, -3)).getMessage());
+            assertEquals("UTSTREAM0100: path must not be null",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> StreamingBody.ofFile((java.nio.file.Path) null)).getMessage());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     @Test
     void anOpenerThatReturnsNullFailsTheFirstRead() {
         StreamingBody body = StreamingBody.ofInputStream(() -> null);

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -66,6 +69,36 @@ public final class Bodies {
      */
     public static StreamingBody channel(Callable<? extends ReadableByteChannel> opener, long length) {
         return new ChannelBody(opener, checkLength(length));
+    }
+
+    /**
+     * The body of {@code StreamingBody.ofFile(Path)}: the file is opened on the executor, and its
+     * size then is the body's length.
+     *
+     * @param path the file
+     * @return the body
+     */
+    public static StreamingBody file(Path path) {
+        Messages.MESSAGES.checkNotNull("path", path);
+        return new FileBody(() -> FileChannel.open(path, StandardOpenOption.READ), 0, -1, path.toString());
+    }
+
+    /**
+     * The body of {@code StreamingBody.ofFile(FileChannel, long, long)}.
+     *
+     * @param channel the file, already open
+     * @param position where the body starts in it
+     * @param count the body's length
+     * @return the body
+     */
+    public static StreamingBody file(FileChannel channel, long position, long count) {
+        if (position < 0) {
+            throw Messages.MESSAGES.badValue("position", "at least 0", position);
+        }
+        if (count < 0) {
+            throw Messages.MESSAGES.badValue("count", "at least 0", count);
+        }
+        return new FileBody(given("channel", channel), position, count, "FileChannel");
     }
 
     /**
@@ -180,7 +213,7 @@ public final class Bodies {
         abstract void close(S source) throws IOException;
 
         @Override
-        public final long length() {
+        public long length() {
             return length;
         }
 
@@ -274,6 +307,98 @@ public final class Bodies {
         @Override
         void close(ReadableByteChannel channel) throws IOException {
             channel.close();
+        }
+    }
+
+    /**
+     * A region of a file: read with positional reads (which leave the channel's own position
+     * alone), and, where the sink allows it, sent by the pump straight from the file
+     * ({@code FileChannel.transferTo}, sendfile on Linux) after the first chunk. Its end is fixed
+     * when it is opened: a file that grows is sent as long as it was then, one that shrinks ends
+     * early, which the pump fails as a body shorter than its length.
+     */
+    static final class FileBody extends SourceBody<FileChannel> {
+        private final long start;
+        private final String name;
+        /** Where the region ends in the file; -1 until a path's file is opened. */
+        private long end;
+        /** The next byte to read or transfer. Reader role, then writer role (after the reader's last read). */
+        private long position;
+        /** The open channel, for the pump's transfers; set by the first read. */
+        private FileChannel channel;
+
+        FileBody(Callable<? extends FileChannel> opener, long start, long count, String name) {
+            super(opener, count, "file");
+            this.start = start;
+            this.position = start;
+            this.end = count < 0 ? -1 : start + count;
+            this.name = name;
+        }
+
+        @Override
+        int read(FileChannel ch, ByteBuffer dst) throws IOException {
+            if (end < 0) {
+                end = start + ch.size();
+            }
+            channel = ch;
+            long left = end - position;
+            if (left <= 0) {
+                return -1;
+            }
+            int limit = dst.limit();
+            if (dst.remaining() > left) {
+                dst.limit(dst.position() + (int) left);
+            }
+            int n;
+            try {
+                n = ch.read(dst, position);
+            } finally {
+                dst.limit(limit);
+            }
+            if (n > 0) {
+                position += n;
+            }
+            return n; // -1 before the end: the file shrank, and the pump fails the body as short
+        }
+
+        @Override
+        public long length() {
+            return end < 0 ? -1 : end - start;
+        }
+
+        /** The open file; null before the first read. */
+        FileChannel channel() {
+            return channel;
+        }
+
+        /** The next byte to send, as a position in the file. */
+        long position() {
+            return position;
+        }
+
+        /** The bytes left to send. */
+        long remaining() {
+            return end - position;
+        }
+
+        /** {@code n} more bytes were sent. */
+        void advance(long n) {
+            position += n;
+        }
+
+        /** Whether the file now ends before the region does: a transfer that took nothing cannot go on. */
+        boolean shrank() throws IOException {
+            return channel.size() < end;
+        }
+
+        @Override
+        void close(FileChannel ch) throws IOException {
+            ch.close();
+        }
+
+        @Override
+        public String toString() {
+            return "file body " + name + (end < 0 ? "" : " (" + (end - start) + " bytes)");
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -233,6 +234,24 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     @Override
     public boolean flush() throws IOException {
         return channel.flush();
+    }
+
+    /**
+     * HTTP/1.x on a plain socket: there the response channel's {@code transferFrom} goes through
+     * the fixed-length or chunked conduit (clamped to the length) and HttpResponseConduit, which
+     * passes it on once the headers are out, to the socket conduit's {@code FileChannel.transferTo}
+     * (Undertow 2.3 and 2.4 read). Over TLS the SSL conduit copies through buffers, and HTTP/2 and
+     * AJP frame the body themselves: there the pump reads the file into its buffers.
+     */
+    @Override
+    public boolean sendsFiles() {
+        return "http/1.1".equals(exchange.getConnection().getTransportProtocol())
+                && exchange.getConnection().getSslSessionInfo() == null;
+    }
+
+    @Override
+    public long transferFrom(FileChannel src, long position, long count) throws IOException {
+        return channel.transferFrom(src, position, count);
     }
 
     /**

@@ -113,6 +113,8 @@ public final class Pump implements Runnable {
     private final int[] filled;
     /** The writer role as a task, for a sink that takes writes on its IO thread only. */
     private final Runnable writerTask = this::write;
+    /** The body if it is a file: after its first chunk the rest may go as one region, sent from the file. */
+    private final Bodies.FileBody file;
 
     // Guarded by this.
     private State state = State.NEW;
@@ -136,11 +138,16 @@ public final class Pump implements Runnable {
     private long waited;
     /** Every chunk is written and the final flush is under way: the sink may see the response end. */
     private boolean finishing;
+    /**
+     * A file region is queued or being sent: the body stays open after the reader's last turn, and
+     * the writer closes it once the region is sent (a failure's last reader turn closes it otherwise).
+     */
+    private boolean transferring;
+    private boolean bodyClosed;
 
     // Reader role only.
     private long length = -1;
     private long read;
-    private boolean bodyClosed;
     /** The body ended: the last read returned -1. */
     private boolean ended;
     /** One byte of room to confirm the end of a body whose promised last byte filled its chunk. */
@@ -187,6 +194,7 @@ public final class Pump implements Runnable {
         this.buffers = new ByteBuffer[(1 + readAhead) * parts];
         this.pooled = new PooledByteBuffer[(1 + readAhead) * parts];
         this.filled = new int[1 + readAhead];
+        this.file = body instanceof Bodies.FileBody ? (Bodies.FileBody) body : null;
     }
 
     /**
@@ -265,7 +273,7 @@ public final class Pump implements Runnable {
                     }
                     continue; // failed from elsewhere: the loop ends the reader role
                 }
-                n = read(slot, first);
+                n = !first && file != null && sink.sendsFiles() ? region(slot) : read(slot, first);
                 if (first && !begin(n < 0 ? 0 : length)) {
                     continue; // failed meanwhile, and reported: the loop ends the reader role
                 }
@@ -287,6 +295,7 @@ public final class Pump implements Runnable {
                 }
                 if (ended) {
                     eof = true; // the reader role stays here until the body is closed below
+                    transferring = filled[slot] == 0 && n > 0;
                 }
                 write = writer == Writer.IDLE;
                 if (write) {
@@ -330,6 +339,21 @@ public final class Pump implements Runnable {
             long nanos = System.nanoTime() - start;
             stats.read(nanos);
         }
+    }
+
+    /**
+     * Queues the rest of a file body as one chunk that holds no buffer ({@code filled[slot] == 0}):
+     * the writer sends it from the file ({@link #transfer}). Only after the first chunk, which went
+     * through the buffers and took the response's headers out with it: HttpResponseConduit reads a
+     * file into a pooled buffer of its own, from the channel's own position, while its headers are
+     * still pending. Returns the bytes queued, capped for the reader's budget (the region is the last chunk).
+     */
+    private int region(int slot) {
+        filled[slot] = 0;
+        long left = file.remaining();
+        read += left;
+        ended = true;
+        return (int) Math.min(left, Integer.MAX_VALUE);
     }
 
     /**
@@ -500,10 +524,27 @@ public final class Pump implements Runnable {
                 }
                 base = head * parts;
                 used = count == 0 ? 0 : filled[head];
-                last = count == 0 ? null : buffers[base + used - 1];
+                if (count > 0 && used == 0) {
+                    base = -1; // the file region: sent from the file below
+                }
+                last = count == 0 || used == 0 ? null : buffers[base + used - 1];
                 // the last chunk at hand of a body that goes on: flush it (a chunk the reader adds
                 // meanwhile costs one flush too many, never one too few)
                 flush = count == 1 && !eof;
+            }
+            if (base < 0) {
+                int r = transfer();
+                if (r < 0) {
+                    return; // armed, handed to the executor, or failed and reported
+                }
+                synchronized (this) {
+                    if (state == State.FAILED) {
+                        break;
+                    }
+                    head = (head + 1) % filled.length;
+                    count--;
+                }
+                continue;
             }
             if (last == null) {
                 if (releaseRing) {
@@ -564,6 +605,76 @@ public final class Pump implements Runnable {
             }
         }
         exitWriter();
+    }
+
+    /**
+     * Sends the file region, in the writer role: from the file to the socket while the socket
+     * takes bytes, on the executor only (a transfer may wait for the disk; Undertow's own
+     * AsyncSenderImpl dispatches its file transfers off the IO thread too), so a writer resumed on
+     * the IO thread hands the role to the executor first. The ring's buffers go back to the pool
+     * before the first transfer: nothing buffered is left, and a client that stalls now holds none.
+     * Returns 0 once the region is sent (the body then closed), -1 if the writer role went elsewhere:
+     * armed on a full socket, handed to the executor, or ended by a failure (reported).
+     */
+    private int transfer() {
+        if (Closer.onIoThread()) {
+            try {
+                executor.execute(writerTask); // the role goes with the task
+            } catch (RejectedExecutionException e) {
+                fail(Failure.REJECTED, e);
+                exitWriter();
+            }
+            return -1;
+        }
+        boolean release;
+        synchronized (this) {
+            release = !released;
+            released = true;
+        }
+        if (release) {
+            release();
+            allocated = 0;
+        }
+        try {
+            while (file.remaining() > 0) {
+                long w = sink.transferFrom(file.channel(), file.position(), file.remaining());
+                if (w > 0) {
+                    file.advance(w);
+                    sent += w;
+                    stats.sent(w);
+                } else if (file.shrank()) {
+                    fail(Failure.BODY, Messages.MESSAGES.shorterThanLength(body, sent, read));
+                    exitWriter();
+                    return -1;
+                } else {
+                    synchronized (this) {
+                        if (state == State.FAILED) {
+                            break;
+                        }
+                        arm();
+                    }
+                    sink.notifyWhenWritable(); // onWritable hands the role back to the executor
+                    return -1;
+                }
+            }
+        } catch (Throwable t) {
+            fail(sink.classify(t), t);
+        }
+        synchronized (this) {
+            if (state != State.FAILED) {
+                transferring = false;
+            }
+        }
+        if (isFailed()) {
+            exitWriter();
+            return -1;
+        }
+        closeBody(); // the last byte of the file is out: the body's turn is over, on the executor
+        return 0;
+    }
+
+    private synchronized boolean isFailed() {
+        return state == State.FAILED;
     }
 
     /**
@@ -807,7 +918,13 @@ public final class Pump implements Runnable {
     }
 
     private void exitReader() {
-        closeBody();
+        boolean close;
+        synchronized (this) {
+            close = !transferring || state == State.FAILED; // else the writer closes it after the region
+        }
+        if (close) {
+            closeBody();
+        }
         boolean release;
         synchronized (this) {
             reading = false;
@@ -891,11 +1008,14 @@ public final class Pump implements Runnable {
         return waited + (writer == Writer.ARMED ? now - armedAt : 0);
     }
 
+    /** Closes the body once: by the reader role, or by the writer after a file region (never on an IO thread). */
     private void closeBody() {
-        if (bodyClosed) {
-            return;
+        synchronized (this) {
+            if (bodyClosed) {
+                return;
+            }
+            bodyClosed = true;
         }
-        bodyClosed = true;
         try {
             body.close();
         } catch (Throwable t) {

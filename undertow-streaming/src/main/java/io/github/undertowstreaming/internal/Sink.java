@@ -2,6 +2,7 @@ package io.github.undertowstreaming.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 import io.undertow.connector.PooledByteBuffer;
 
@@ -42,6 +43,23 @@ interface Sink {
      * gathering write; returns the number of bytes written, 0 if the socket is full.
      */
     long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
+
+    /**
+     * Whether {@link #transferFrom} reaches the socket's own, which sends from the file without a
+     * copy (sendfile): HTTP/1.x without TLS. False by default.
+     */
+    default boolean sendsFiles() {
+        return false;
+    }
+
+    /**
+     * Writes up to {@code count} bytes of {@code src} from {@code position} without blocking on
+     * the client (it may wait for the disk); returns the bytes written, 0 if the socket is full.
+     * Only where {@link #sendsFiles}, and never on an IO thread.
+     */
+    default long transferFrom(FileChannel src, long position, long count) throws IOException {
+        throw new UnsupportedOperationException("transferFrom");
+    }
 
     /**
      * Pushes out what the sink holds of the bytes written so far, without blocking; false if

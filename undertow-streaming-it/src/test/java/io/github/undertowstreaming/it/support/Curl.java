@@ -41,6 +41,7 @@ public final class Curl {
     private Duration maxTime = Duration.ofSeconds(10);
     private boolean head;
     private boolean http10;
+    private boolean http11OverTls;
     private boolean discardBody;
     private String limitRate;
     private byte[] data;
@@ -67,6 +68,15 @@ public final class Curl {
             throw new IllegalArgumentException("HTTP/1.0 goes over the plain listener only");
         }
         this.http10 = true;
+        return this;
+    }
+
+    /** HTTP/1.1 over TLS (ALPN http/1.1) instead of h2 (only with {@link Protocol#TLS_H2}). */
+    public Curl http11OverTls() {
+        if (protocol != Protocol.TLS_H2) {
+            throw new IllegalArgumentException("HTTP/1.1 over TLS goes over the TLS listener only");
+        }
+        this.http11OverTls = true;
         return this;
     }
 
@@ -139,7 +149,7 @@ public final class Curl {
         }
         cmd.addAll(List.of("-s", "-S", "--noproxy", "*", "--connect-timeout", "5"));
         cmd.addAll(List.of("--max-time", String.format(Locale.ROOT, "%.3f", maxTime.toMillis() / 1000.0)));
-        cmd.addAll(http10 ? List.of("--http1.0") : protocol.curlOptions());
+        cmd.addAll(http10 ? List.of("--http1.0") : http11OverTls ? List.of("--http1.1", "-k") : protocol.curlOptions());
         cmd.addAll(List.of("-o", discardBody ? "/dev/null" : body.toString(), "-D", head.toString()));
         cmd.addAll(List.of("-w", "%{http_code} %{http_version} %{size_download} %{time_starttransfer}"));
         if (this.head) {

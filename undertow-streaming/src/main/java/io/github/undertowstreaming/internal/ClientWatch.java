@@ -44,6 +44,12 @@ final class ClientWatch implements Runnable {
 
     /** How often a blocked read is checked on; a disconnect is noticed within this much. */
     static final long PERIOD_MS = 500;
+    /**
+     * How long the writer waits for its client before the stream is called stalled and its
+     * unsent bytes are moved out of the pool's buffers ({@link Pump#compact}): long against one
+     * wait for a client that reads (milliseconds), short against a client that stopped.
+     */
+    static final long STALLED = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final HttpServerExchange exchange;
     private final Pump pump;
@@ -138,6 +144,9 @@ final class ClientWatch implements Runnable {
                         TimeUnit.NANOSECONDS.toMillis(rate.window()), minRate));
                 return;
             }
+        }
+        if (waiting != -1 && now - waiting >= STALLED) {
+            pump.compact(waiting);
         }
         if (reading != -1 && pump.whileReading(this::gone)) {
             pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());

@@ -40,7 +40,9 @@ import io.undertow.connector.PooledByteBuffer;
  * <h2>Memory</h2>
  * At most {@code 1 + readAhead} chunks per stream, each of one or more pooled buffers, taken
  * from the sink's pool on first use and returned once the stream has ended and neither role is
- * under way. No allocation per chunk.
+ * under way. No allocation per chunk. Two exceptions give them back early: a stream whose client
+ * has stalled ({@link #compact}: its unsent bytes move to the heap) and a file sent from the file
+ * ({@link #transfer}: nothing is buffered).
  *
  * <h2>Endings</h2>
  * The body is closed exactly once, by the reader role, never on an IO thread: after the last
@@ -153,8 +155,11 @@ public final class Pump implements Runnable {
     /** One byte of room to confirm the end of a body whose promised last byte filled its chunk. */
     private ByteBuffer probe;
 
-    /** Bytes of pooled buffers this stream holds: what a client that stalls keeps in memory. */
-    private volatile long allocated;
+    /**
+     * Bytes of buffers this stream holds, pooled or moved to the heap by {@link #compact}: what a
+     * client that stalls keeps in memory. Changed by the reader (outside the monitor) and the writer.
+     */
+    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
 
     // Writer role only; read when reporting a failure.
     private volatile long sent;
@@ -593,6 +598,10 @@ public final class Pump implements Runnable {
                 if (state == State.FAILED) {
                     break; // failed from elsewhere while writing; handled after the loop
                 }
+                if (pooled[base] == null) {
+                    buffers[base] = null; // a chunk moved to the heap by compact: the reader takes a pooled one again
+                    allocated.addAndGet(-last.capacity());
+                }
                 head = (head + 1) % filled.length;
                 count--;
                 if (!reading && !eof && state == State.STREAMING) {
@@ -633,7 +642,7 @@ public final class Pump implements Runnable {
         }
         if (release) {
             release();
-            allocated = 0;
+            allocated.set(0);
         }
         try {
             while (file.remaining() > 0) {
@@ -764,6 +773,63 @@ public final class Pump implements Runnable {
             writer = Writer.ACTIVE;
         }
         write();
+    }
+
+    /**
+     * The writer has waited for its client since {@code since} ({@code System.nanoTime()}, as
+     * {@link #waitingSince} gave it) long enough to call it stalled. The unsent bytes of each filled chunk move into a heap
+     * buffer of their size, and every pooled buffer of the ring goes back to the pool, where it
+     * serves streams whose clients move: a stalled stream then holds what its client has not taken
+     * and nothing more (two pooled buffers, 32 KiB, by default before). A moved chunk is written
+     * from its heap buffer when the client takes bytes again; after it, the reader takes pooled
+     * buffers again. Nothing is done while the reader role runs (with read-ahead), for a file
+     * region (it holds nothing), or twice. Called by {@link ClientWatch} on the IO thread. Undertow's
+     * channels keep no reference to a buffer after a write returns (they copy into the socket, the
+     * SSL engine's buffer or an HTTP/2 frame), so what was written is free to go back.
+     */
+    synchronized void compact(long since) {
+        if (writer != Writer.ARMED || state != State.STREAMING || reading || armedAt != since) {
+            return;
+        }
+        long held = 0;
+        for (int k = 0; k < filled.length; k++) {
+            int slot = (head + k) % filled.length;
+            int base = slot * parts;
+            if (k >= count) {
+                releaseSlot(base); // empty, and the reader is not running: idle buffers
+                continue;
+            }
+            int used = filled[slot];
+            if (used == 0 || pooled[base] == null) {
+                held += used == 0 ? 0 : buffers[base].capacity(); // a file region, or moved already
+                continue;
+            }
+            int rest = 0;
+            for (int i = base; i < base + used; i++) {
+                rest += buffers[i].remaining();
+            }
+            ByteBuffer moved = ByteBuffer.allocate(rest);
+            for (int i = base; i < base + used; i++) {
+                moved.put(buffers[i]);
+            }
+            releaseSlot(base);
+            buffers[base] = moved.flip();
+            filled[slot] = 1;
+            held += rest;
+        }
+        allocated.set(held);
+        stats.waitBegan(this, armedAt, held);
+    }
+
+    /** Gives the pooled buffers of the slot at {@code base} back. Holds the monitor; no role uses them. */
+    private void releaseSlot(int base) {
+        for (int i = base; i < base + parts; i++) {
+            buffers[i] = null;
+            if (pooled[i] != null) {
+                pooled[i].close();
+                pooled[i] = null;
+            }
+        }
     }
 
     /**
@@ -982,7 +1048,7 @@ public final class Pump implements Runnable {
         if (b == null) {
             pooled[i] = sink.allocate();
             b = buffers[i] = pooled[i].getBuffer();
-            allocated += b.capacity();
+            allocated.addAndGet(b.capacity());
         }
         return b;
     }
@@ -991,7 +1057,7 @@ public final class Pump implements Runnable {
     private void arm() {
         writer = Writer.ARMED;
         armedAt = System.nanoTime();
-        stats.waitBegan(this, armedAt, allocated);
+        stats.waitBegan(this, armedAt, allocated.get());
     }
 
     /** The writer's wait for the socket is over (ready, failed, or the response ended). Holds the monitor. */

@@ -59,6 +59,15 @@ final class PeerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
+        // Extra flags for a profiling run, the same for every server, e.g.
+        // -Dbench.peerFlags=-XX:StartFlightRecording:filename=DIR/{peer}-{pass}-%p.jfr,settings=profile
+        // (the JVM writes the recording when the server ends, as it does at the end of its pass).
+        String extra = System.getProperty("bench.peerFlags", "").trim();
+        if (!extra.isEmpty()) {
+            for (String flag : extra.split("\\s+")) {
+                command.add(flag.replace("{peer}", peer).replace("{pass}", memoryPass ? "memory" : "load"));
+            }
+        }
         command.addAll(List.of("-cp", classpath, MAIN, peer, String.valueOf(backlog), String.valueOf(sendBuffer),
                 memoryPass ? "memory" : "load"));
         Files.createDirectories(log.getParent());

@@ -77,21 +77,50 @@ final class Peers {
             Files.deleteIfExists(logs.resolve(peer + ".log")); // a log holds this run's JVMs of that peer
         }
         Map<String, String> settings = new LinkedHashMap<>();
-        List<String> order = new ArrayList<>(PEERS.keySet());
-        for (int clients : scale.peerClients()) {
+        // For a profiling run of a few servers at one size (-Dbench.peers=pull-pump,jetty
+        // -Dbench.peerClients=4096); a report made so says so in its notes.
+        List<String> chosen = listProperty("bench.peers", new ArrayList<>(PEERS.keySet()));
+        List<Integer> sizes = listProperty("bench.peerClients", List.of()).stream().map(Integer::valueOf).toList();
+        if (!sizes.isEmpty() || chosen.size() < PEERS.size()) {
+            s.note("A partial run: servers " + chosen + ", clients " + (sizes.isEmpty() ? scale.peerClients() : sizes) + ".");
+        }
+        List<String> order = new ArrayList<>(chosen);
+        for (int clients : sizes.isEmpty() ? scale.peerClients() : sizes) {
             Map<String, Object[]> rows = new HashMap<>();
             for (String peer : order) {
                 rows.put(peer, measure(classpath, peer, clients, settings));
             }
             for (String peer : PEERS.keySet()) {
-                s.row(rows.get(peer));
+                if (rows.containsKey(peer)) {
+                    s.row(rows.get(peer));
+                }
             }
             // the next load starts with another server, so that a drift of the shared machine does not favour one
             Collections.rotate(order, -1);
         }
         for (Map.Entry<String, String> peer : PEERS.entrySet()) {
-            s.note(peer.getValue() + ": " + settings.get(peer.getKey()) + ".");
+            if (settings.containsKey(peer.getKey())) {
+                s.note(peer.getValue() + ": " + settings.get(peer.getKey()) + ".");
+            }
         }
+    }
+
+    /** A comma-separated system property as a list, or {@code otherwise} if it is not set; unknown servers refused. */
+    private static List<String> listProperty(String name, List<String> otherwise) {
+        String v = System.getProperty(name, "").trim();
+        if (v.isEmpty()) {
+            return otherwise;
+        }
+        List<String> l = List.of(v.split("\\s*,\\s*"));
+        if (name.equals("bench.peers")) {
+            for (String peer : l) {
+                if (!PEERS.containsKey(peer)) {
+                    throw new IllegalArgumentException(name + "=" + v + ": no server \"" + peer + "\"; the servers are "
+                            + PEERS.keySet());
+                }
+            }
+        }
+        return l;
     }
 
     /** Both passes of {@code peer} with {@code clients} clients: the row's cells. */
@@ -175,7 +204,9 @@ final class Peers {
                 + " stalled streams to take), then a reading; then as many clients as the row's, each reading 16 KiB of a "
                 + Throughput.size(STALLED_BODY) + " body and stopping; once every client has its response head (5 s at"
                 + " most: BlockingHandler answers as many at a time as it has workers, see 'streams under way') and the"
-                + " server's CPU time has not moved for 200 ms (its writers wait on full sockets), a second reading;"
+                + " server's CPU time has not moved for 200 ms (its writers wait on full sockets) and then "
+                + SETTLE_MILLIS + " ms more (a stream of the library gives its pooled buffers back once it has waited"
+                + " half a second for its client; no other server changes what a stalled stream holds), a second reading;"
                 + " (second - first) / clients. A reading is taken inside the server's JVM, on the main thread of"
                 + " PeerServer, which reads commands from its standard input, so no server route serves it: heap used"
                 + " after System.gc(), and the 'direct' BufferPoolMXBean's memory used once the cleaners have freed what"
@@ -246,6 +277,13 @@ final class Peers {
         return l;
     }
 
+    /**
+     * How long the memory pass waits, once the server's CPU is idle, before its second reading: the
+     * library's streams give their pooled buffers back after half a second of waiting for their
+     * client (its stream timer looks every half second), so a stalled stream is read as it stays.
+     */
+    private static final long SETTLE_MILLIS = 1500;
+
     /** What one memory pass saw: heap and direct grown for all the stalled clients, in bytes. */
     private record Memory(double heap, double direct, long underWay) {
     }
@@ -263,6 +301,7 @@ final class Peers {
         try {
             load.ready.await(5, TimeUnit.SECONDS); // bounded: BlockingHandler answers a few at a time
             awaitIdle(server);
+            Thread.sleep(SETTLE_MILLIS); // a fixed settle for every server, stated in the notes
             long[] during = server.memory();
             return new Memory(during[0] - before[0], during[1] - before[1], clients - load.ready.getCount());
         } finally {

@@ -32,11 +32,13 @@ final class SlowClients {
     }
 
     /** The sections that {@link #runAlone} runs: 1c and 1d. */
-    static final java.util.List<String> ALONE = java.util.List.of("fair-sharing", "blocking-routes", "slow-read-attack");
+    static final java.util.List<String> ALONE = java.util.List.of("memory", "fair-sharing", "blocking-routes", "slow-read-attack");
 
     /** One of {@link #ALONE}, by its id. */
     void runAlone(String id) throws Exception {
-        if (id.equals("fair-sharing")) {
+        if (id.equals("memory")) {
+            memory();
+        } else if (id.equals("fair-sharing")) {
             fairSharing();
         } else if (id.equals("blocking-routes")) {
             blockingRoutes();
@@ -481,30 +483,43 @@ final class SlowClients {
         int n = scale.memoryStreams();
         Report.Section s = report.section("memory", "1b. Memory per stalled slow stream (library, read-ahead 0)",
                 "what", "connections", "heap after GC (MiB)", "direct (MiB)", "heap per connection (bytes)",
-                "direct per connection (bytes)", "target: (1 + read-ahead) chunks + 1 KiB (bytes)");
+                "direct per connection (bytes)", "target: (1 + read-ahead) chunks + 1 KiB (bytes)",
+                "held by the stream, library's count (bytes)");
         s.note("Fresh server, " + Scale.WORKERS + " workers, same socket buffers as section 1. 'Idle' connections are"
                 + " open and have sent nothing; 'stalled' ones each have a /bytes stream whose client read 16 KiB and"
-                + " stopped, so the pump waits on a full socket holding its one chunk. Per-connection figures are"
-                + " (step - baseline) / connections and include Undertow's connection and exchange, not only the library.");
+                + " stopped, so the pump waits on a full socket holding its one chunk; the reading comes "
+                + STALLED_SETTLE_MILLIS + " ms after no byte moved, once each stream has given its pooled buffers back to"
+                + " the pool (after half a second of waiting) and kept its unsent bytes. Per-connection figures are"
+                + " (step - baseline) / connections and include Undertow's connection and exchange, not only the library."
+                + " The server's pool is Undertow's default (DefaultByteBufferPool, no bound on the free buffers it"
+                + " keeps), so buffers a stream gave back stay in the direct figure, free for streams that move; the"
+                + " last column is what the streams hold themselves (Streaming.stats().bytesHeldWaiting() / streams).");
         try (Servers servers = new Servers()) {
             DemoServer server = servers.start("memory", Scale.SERVER_SEND_BUFFER, StreamingOptions.defaults());
             long[] base = settledMemory();
-            s.row("baseline", 0, base[0] / MIB, base[1] / MIB, null, null, null);
+            s.row("baseline", 0, base[0] / MIB, base[1] / MIB, null, null, null, null);
 
             long[] idle = hold(new NioLoad(server.port(), "/", n, 0, Scale.CLIENT_RECEIVE_BUFFER, false), 0);
             s.row("idle connections", n, idle[0] / MIB, idle[1] / MIB, (double) (idle[0] - base[0]) / n,
-                    (double) (idle[1] - base[1]) / n, null);
+                    (double) (idle[1] - base[1]) / n, null, null);
 
             long[] stalled = hold(new NioLoad(server.port(), "/bytes?size=" + (64L << 20), n, 1,
                     Scale.CLIENT_RECEIVE_BUFFER, true), n);
             // the default chunk: StreamingOptions.DEFAULT_CHUNK_BUFFERS pooled buffers
             long chunk = (long) io.github.undertowstreaming.StreamingOptions.DEFAULT_CHUNK_BUFFERS * DemoServer.BUFFER_SIZE;
             s.row("stalled streams", n, stalled[0] / MIB, stalled[1] / MIB, (double) (stalled[0] - base[0]) / n,
-                    (double) (stalled[1] - base[1]) / n, chunk + 1024);
+                    (double) (stalled[1] - base[1]) / n, chunk + 1024, (double) stalled[2] / n);
             System.out.printf("memory: %d stalled streams: heap %.0f B/stream, direct %.0f B/stream%n", n,
                     (double) (stalled[0] - base[0]) / n, (double) (stalled[1] - base[1]) / n);
         }
     }
+
+    /**
+     * How long section 1b waits once its streams are stalled before it reads memory: a stream gives
+     * its pooled buffers back after half a second of waiting for its client (its timer looks every
+     * half second).
+     */
+    private static final long STALLED_SETTLE_MILLIS = 1500;
 
     /** Runs {@code load} until every client is ready (and {@code streams} streams are stalled), measures, stops it. */
     private long[] hold(NioLoad load, int streams) throws Exception {
@@ -517,10 +532,14 @@ final class SlowClients {
             if (!load.ready.await(30, TimeUnit.SECONDS)) {
                 throw new TimeoutException("only " + (load.ready.getCount()) + " clients were not ready after 30 s");
             }
+            long held = 0;
             if (streams > 0) {
                 awaitStalled(inFlightBefore + streams);
+                Thread.sleep(STALLED_SETTLE_MILLIS); // a fixed settle, stated in the section's notes
+                held = Streaming.stats().bytesHeldWaiting();
             }
-            return settledMemory();
+            long[] m = settledMemory();
+            return new long[] {m[0], m[1], held};
         } finally {
             load.stop();
             try {

@@ -1,6 +1,7 @@
 package io.github.undertowstreaming.peers;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.BufferPoolMXBean;
@@ -56,9 +57,30 @@ public final class PeerServer {
             }
             out.flush();
         }
+        dumpRecordings();
         // the benchmark is done with it: the process ends at once, its sockets closed by the system
         // (no server's graceful stop, no shutdown hook, which could only add to the run's time)
         Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * A profiling run (the benchmark's {@code -Dbench.peerFlags} with {@code -XX:StartFlightRecording}
+     * and a file name) gets its recordings written here: {@code halt} skips the JVM's dump at exit.
+     * Nothing in other runs: JFR is not started by asking.
+     */
+    private static void dumpRecordings() {
+        if (!jdk.jfr.FlightRecorder.isInitialized()) {
+            return;
+        }
+        for (jdk.jfr.Recording r : jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings()) {
+            if (r.getDestination() != null) {
+                try {
+                    r.dump(r.getDestination());
+                } catch (IOException e) {
+                    e.printStackTrace();
+                }
+            }
+        }
     }
 
     /**

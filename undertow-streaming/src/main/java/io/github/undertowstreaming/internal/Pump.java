@@ -41,8 +41,8 @@ import io.undertow.connector.PooledByteBuffer;
  * At most {@code 1 + readAhead} chunks per stream, each of one or more pooled buffers, taken
  * from the sink's pool on first use and returned once the stream has ended and neither role is
  * under way. No allocation per chunk. Two exceptions give them back early: a stream whose client
- * has stalled ({@link #compact}: its unsent bytes move to the heap) and a file sent from the file
- * ({@link #transfer}: nothing is buffered).
+ * has stalled keeps only the buffers that hold unsent bytes ({@link #compact}), and a file sent
+ * from the file keeps none ({@link #transfer}).
  *
  * <h2>Endings</h2>
  * The body is closed exactly once, by the reader role, never on an IO thread: after the last
@@ -156,8 +156,8 @@ public final class Pump implements Runnable {
     private ByteBuffer probe;
 
     /**
-     * Bytes of buffers this stream holds, pooled or moved to the heap by {@link #compact}: what a
-     * client that stalls keeps in memory. Changed by the reader (outside the monitor) and the writer.
+     * Bytes of pooled buffers this stream holds: what a client that stalls keeps in memory. Changed
+     * by the reader (outside the monitor), the writer and {@link #compact}.
      */
     private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
 
@@ -598,10 +598,6 @@ public final class Pump implements Runnable {
                 if (state == State.FAILED) {
                     break; // failed from elsewhere while writing; handled after the loop
                 }
-                if (pooled[base] == null) {
-                    buffers[base] = null; // a chunk moved to the heap by compact: the reader takes a pooled one again
-                    allocated.addAndGet(-last.capacity());
-                }
                 head = (head + 1) % filled.length;
                 count--;
                 if (!reading && !eof && state == State.STREAMING) {
@@ -777,15 +773,17 @@ public final class Pump implements Runnable {
 
     /**
      * The writer has waited for its client since {@code since} ({@code System.nanoTime()}, as
-     * {@link #waitingSince} gave it) long enough to call it stalled. The unsent bytes of each filled chunk move into a heap
-     * buffer of their size, and every pooled buffer of the ring goes back to the pool, where it
-     * serves streams whose clients move: a stalled stream then holds what its client has not taken
-     * and nothing more (two pooled buffers, 32 KiB, by default before). A moved chunk is written
-     * from its heap buffer when the client takes bytes again; after it, the reader takes pooled
-     * buffers again. Nothing is done while the reader role runs (with read-ahead), for a file
-     * region (it holds nothing), or twice. Called by {@link ClientWatch} on the IO thread. Undertow's
-     * channels keep no reference to a buffer after a write returns (they copy into the socket, the
-     * SSL engine's buffer or an HTTP/2 frame), so what was written is free to go back.
+     * {@link #waitingSince} gave it) long enough to call it stalled: the buffers it holds and does
+     * not need go back to the pool, where they serve streams whose clients move. Those are the
+     * buffers of a chunk that are written out already (a chunk spans two by default, and a stall
+     * in its second half held the first for nothing) and those of empty slots; the buffers that
+     * still hold unsent bytes stay, moved to the front of their slot. No copy and no allocation:
+     * a server whose clients wait long only because it is saturated pays two pool operations per
+     * buffer. The reader takes pooled buffers again for the next chunk. Nothing is done while the
+     * reader role runs (with read-ahead), or after the stream ended. Called by {@link ClientWatch}
+     * on the IO thread. Undertow's channels keep no reference to a buffer after a write returns
+     * (they copy into the socket, the SSL engine's buffer or an HTTP/2 frame), so a buffer written
+     * out is free to go back.
      */
     synchronized void compact(long since) {
         if (writer != Writer.ARMED || state != State.STREAMING || reading || armedAt != since) {
@@ -795,41 +793,35 @@ public final class Pump implements Runnable {
         for (int k = 0; k < filled.length; k++) {
             int slot = (head + k) % filled.length;
             int base = slot * parts;
-            if (k >= count) {
-                releaseSlot(base); // empty, and the reader is not running: idle buffers
-                continue;
+            int used = k < count ? filled[slot] : 0; // 0 also for a file region, which holds none
+            int kept = 0;
+            for (int i = base; i < base + parts; i++) {
+                // a chunk written out but not yet flushed keeps its last buffer: the writer takes a
+                // filled slot without buffers for a file region, and resumes with the flush
+                boolean keep = i < base + used && (buffers[i].hasRemaining() || (i == base + used - 1 && kept == 0));
+                if (keep) {
+                    held += buffers[i].capacity();
+                    buffers[base + kept] = buffers[i];
+                    pooled[base + kept] = pooled[i];
+                    if (base + kept != i) {
+                        buffers[i] = null;
+                        pooled[i] = null;
+                    }
+                    kept++;
+                } else {
+                    buffers[i] = null;
+                    if (pooled[i] != null) {
+                        pooled[i].close();
+                        pooled[i] = null;
+                    }
+                }
             }
-            int used = filled[slot];
-            if (used == 0 || pooled[base] == null) {
-                held += used == 0 ? 0 : buffers[base].capacity(); // a file region, or moved already
-                continue;
+            if (k < count && used > 0) {
+                filled[slot] = kept;
             }
-            int rest = 0;
-            for (int i = base; i < base + used; i++) {
-                rest += buffers[i].remaining();
-            }
-            ByteBuffer moved = ByteBuffer.allocate(rest);
-            for (int i = base; i < base + used; i++) {
-                moved.put(buffers[i]);
-            }
-            releaseSlot(base);
-            buffers[base] = moved.flip();
-            filled[slot] = 1;
-            held += rest;
         }
         allocated.set(held);
         stats.waitBegan(this, armedAt, held);
-    }
-
-    /** Gives the pooled buffers of the slot at {@code base} back. Holds the monitor; no role uses them. */
-    private void releaseSlot(int base) {
-        for (int i = base; i < base + parts; i++) {
-            buffers[i] = null;
-            if (pooled[i] != null) {
-                pooled[i].close();
-                pooled[i] = null;
-            }
-        }
     }
 
     /**

@@ -249,6 +249,18 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
                 && exchange.getConnection().getSslSessionInfo() == null;
     }
 
+    /**
+     * HTTP/1.x without TLS: the write goes through the fixed-length or chunked conduit and
+     * HttpResponseConduit to the socket conduit's gathering write, and each takes less than it was
+     * given only when the next one did, down to the socket's send buffer (Undertow 2.3 and 2.4 read).
+     * Elsewhere a short write may mean a full SSL record or HTTP/2 frame buffer with room in the
+     * socket.
+     */
+    @Override
+    public boolean shortWriteMeansFull() {
+        return sendsFiles();
+    }
+
     @Override
     public long transferFrom(FileChannel src, long position, long count) throws IOException {
         return channel.transferFrom(src, position, count);

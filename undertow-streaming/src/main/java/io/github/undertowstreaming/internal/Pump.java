@@ -567,13 +567,18 @@ public final class Pump implements Runnable {
             }
             boolean written;
             try {
+                boolean shortIsFull = sink.shortWriteMeansFull();
                 while (last.hasRemaining()) {
+                    long offered = shortIsFull ? remaining(base, used) : 0;
                     long w = sink.write(buffers, base, used);
                     if (w == 0) {
                         break;
                     }
                     sent += w;
                     stats.sent(w);
+                    if (w < offered) {
+                        break; // the socket is full: arm now, without a write that would return 0
+                    }
                 }
                 // A channel may hold what it took (HTTP/2 sends a DATA frame when its buffer is
                 // full or flushed): with no next chunk at hand, the reader may block for long,
@@ -610,6 +615,15 @@ public final class Pump implements Runnable {
             }
         }
         exitWriter();
+    }
+
+    /** The bytes left in buffers {@code base} to {@code base + used - 1}. */
+    private long remaining(int base, int used) {
+        long r = 0;
+        for (int i = base; i < base + used; i++) {
+            r += buffers[i].remaining();
+        }
+        return r;
     }
 
     /**

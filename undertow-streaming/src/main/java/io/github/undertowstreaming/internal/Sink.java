@@ -45,6 +45,16 @@ interface Sink {
     long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
 
     /**
+     * Whether a write that takes fewer bytes than it was given means that the socket is full, so
+     * that the writer arms at once rather than after one more write that would take nothing. True
+     * only where the writes reach a non-blocking socket's gathering write through conduits that
+     * pass a short write on (HTTP/1.x without TLS); false by default.
+     */
+    default boolean shortWriteMeansFull() {
+        return false;
+    }
+
+    /**
      * Whether {@link #transferFrom} reaches the socket's own, which sends from the file without a
      * copy (sendfile): HTTP/1.x without TLS. False by default.
      */

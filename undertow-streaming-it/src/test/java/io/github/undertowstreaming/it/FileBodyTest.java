@@ -205,15 +205,15 @@ class FileBodyTest extends ContractTestBase {
         fileRoute("/slow", file, 0, 256L << 20);
         Curl.Running running = curl(way, "/slow").limitRate("64k").discardBody().maxTime(Duration.ofSeconds(30)).start();
         try {
-            Waits.await(() -> Streaming.stats().waitingForClients() >= 1, Duration.ofSeconds(10),
-                    () -> "the stream never waited for its client: " + Streaming.stats());
+            Waits.await(() -> server.stats().waitingForClients() >= 1, Duration.ofSeconds(10),
+                    () -> "the stream never waited for its client: " + server.stats());
             if (way.zeroCopy) {
-                Waits.await(() -> Streaming.stats().bytesHeldWaiting() == 0 && server.pool().outstanding() == 0,
+                Waits.await(() -> server.stats().bytesHeldWaiting() == 0 && server.pool().outstanding() == 0,
                         Duration.ofSeconds(5), () -> "a stream sent by sendfile holds buffers while it waits: "
-                                + Streaming.stats() + ", pool out " + server.pool().outstanding());
+                                + server.stats() + ", pool out " + server.pool().outstanding());
             } else {
-                long held = Streaming.stats().bytesHeldWaiting();
-                assertTrue(held > 0, () -> "a file read into buffers holds them while it waits: " + Streaming.stats());
+                long held = server.stats().bytesHeldWaiting();
+                assertTrue(held > 0, () -> "a file read into buffers holds them while it waits: " + server.stats());
             }
         } finally {
             running.kill();

@@ -74,13 +74,15 @@ public final class EdgeServer implements AutoCloseable {
     private final AtomicInteger started = new AtomicInteger();
     private final AtomicInteger completed = new AtomicInteger();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final AsyncStreamingHandler streaming;
     private final Undertow undertow;
     private final int httpPort;
     private final int httpsPort;
 
     private EdgeServer(int maxRequests, Consumer<Undertow.Builder> customize) {
         routes.addExactPath("/ping", exchange -> exchange.getResponseSender().send("pong"));
-        HttpHandler limited = new RequestLimitingHandler(maxRequests, 1, new AsyncStreamingHandler(routes));
+        streaming = new AsyncStreamingHandler(routes);
+        HttpHandler limited = new RequestLimitingHandler(maxRequests, 1, streaming);
         HttpHandler recorder = exchange -> {
             started.incrementAndGet();
             seen.add(new Seen(exchange.getRequestMethod().toString(), exchange.getRequestPath(),
@@ -150,6 +152,14 @@ public final class EdgeServer implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /**
+     * This server's own stream counters (its handler's): unlike {@code Streaming.stats()}, which
+     * sums every handler of the JVM, they see no stream of an earlier test's server.
+     */
+    public io.github.undertowstreaming.Streaming.Stats stats() {
+        return streaming.statistics();
     }
 
     public CountingPool pool() {

@@ -237,28 +237,18 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
     }
 
     /**
-     * HTTP/1.x on a plain socket: there the response channel's {@code transferFrom} goes through
-     * the fixed-length or chunked conduit (clamped to the length) and HttpResponseConduit, which
-     * passes it on once the headers are out, to the socket conduit's {@code FileChannel.transferTo}
-     * (Undertow 2.3 and 2.4 read). Over TLS the SSL conduit copies through buffers, and HTTP/2 and
-     * AJP frame the body themselves: there the pump reads the file into its buffers.
+     * HTTP/1.x on a plain socket. A write goes through the fixed-length or chunked conduit and
+     * HttpResponseConduit to the socket conduit's gathering write, each taking less than it was
+     * given only when the next one did; {@code transferFrom} goes the same way, clamped to the
+     * length, and HttpResponseConduit passes it on once the headers are out, to the socket
+     * conduit's {@code FileChannel.transferTo} (Undertow 2.3 and 2.4 read). Over TLS a short write
+     * may be a full SSL record with room in the socket, and the SSL conduit copies files through
+     * buffers; HTTP/2 and AJP frame the body themselves.
      */
     @Override
-    public boolean sendsFiles() {
+    public boolean plainSocket() {
         return "http/1.1".equals(exchange.getConnection().getTransportProtocol())
                 && exchange.getConnection().getSslSessionInfo() == null;
-    }
-
-    /**
-     * HTTP/1.x without TLS: the write goes through the fixed-length or chunked conduit and
-     * HttpResponseConduit to the socket conduit's gathering write, and each takes less than it was
-     * given only when the next one did, down to the socket's send buffer (Undertow 2.3 and 2.4 read).
-     * Elsewhere a short write may mean a full SSL record or HTTP/2 frame buffer with room in the
-     * socket.
-     */
-    @Override
-    public boolean shortWriteMeansFull() {
-        return sendsFiles();
     }
 
     @Override

@@ -278,7 +278,7 @@ public final class Pump implements Runnable {
                     }
                     continue; // failed from elsewhere: the loop ends the reader role
                 }
-                n = !first && file != null && sink.sendsFiles() ? region(slot) : read(slot, first);
+                n = !first && file != null && sink.plainSocket() ? region(slot) : read(slot, first);
                 if (first && !begin(n < 0 ? 0 : length)) {
                     continue; // failed meanwhile, and reported: the loop ends the reader role
                 }
@@ -567,7 +567,7 @@ public final class Pump implements Runnable {
             }
             boolean written;
             try {
-                boolean shortIsFull = sink.shortWriteMeansFull();
+                boolean shortIsFull = sink.plainSocket();
                 while (last.hasRemaining()) {
                     long offered = shortIsFull ? remaining(base, used) : 0;
                     long w = sink.write(buffers, base, used);
@@ -679,21 +679,19 @@ public final class Pump implements Runnable {
         } catch (Throwable t) {
             fail(sink.classify(t), t);
         }
+        boolean failed;
         synchronized (this) {
-            if (state != State.FAILED) {
-                transferring = false;
+            failed = state == State.FAILED;
+            if (!failed) {
+                transferring = false; // sent: the body is the writer's to close, below
             }
         }
-        if (isFailed()) {
+        if (failed) {
             exitWriter();
             return -1;
         }
         closeBody(); // the last byte of the file is out: the body's turn is over, on the executor
         return 0;
-    }
-
-    private synchronized boolean isFailed() {
-        return state == State.FAILED;
     }
 
     /**

@@ -45,27 +45,20 @@ interface Sink {
     long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
 
     /**
-     * Whether a write that takes fewer bytes than it was given means that the socket is full, so
-     * that the writer arms at once rather than after one more write that would take nothing. True
-     * only where the writes reach a non-blocking socket's gathering write through conduits that
-     * pass a short write on (HTTP/1.x without TLS); false by default.
+     * Whether the writes reach a plain socket through conduits that pass them on (HTTP/1.x without
+     * TLS): then a write that takes fewer bytes than it was given means the socket is full, so the
+     * writer arms at once rather than after one more write that would take nothing; and
+     * {@link #transferFrom} reaches the socket's own, which sends from a file without a copy
+     * (sendfile). False by default.
      */
-    default boolean shortWriteMeansFull() {
-        return false;
-    }
-
-    /**
-     * Whether {@link #transferFrom} reaches the socket's own, which sends from the file without a
-     * copy (sendfile): HTTP/1.x without TLS. False by default.
-     */
-    default boolean sendsFiles() {
+    default boolean plainSocket() {
         return false;
     }
 
     /**
      * Writes up to {@code count} bytes of {@code src} from {@code position} without blocking on
      * the client (it may wait for the disk); returns the bytes written, 0 if the socket is full.
-     * Only where {@link #sendsFiles}, and never on an IO thread.
+     * Only where {@link #plainSocket}, and never on an IO thread.
      */
     default long transferFrom(FileChannel src, long position, long count) throws IOException {
         throw new UnsupportedOperationException("transferFrom");

@@ -24,8 +24,10 @@ import java.util.zip.ZipOutputStream;
  * {@code .properties} files begin with the date comment of {@code java.util.Properties.store}.
  * This rewrites each zip with the same entries, sorted by name, each dated
  * {@code project.build.outputTimestamp} (ISO-8601, or seconds since the epoch) as Maven's own
- * archivers do, and the same bytes but for that comment. Run by the build with Java's source launcher:
- * {@code java ZipTimes.java TIMESTAMP ZIP...}; a zip that does not exist is passed over.
+ * archivers do, and the same bytes but for that comment. The channel manifest ({@code .yaml}) the
+ * plugin writes beside them says when it was generated, to the nanosecond: that time becomes
+ * {@code project.build.outputTimestamp} too. Run by the build with Java's source launcher:
+ * {@code java ZipTimes.java TIMESTAMP FILE...}; a file that does not exist is passed over.
  */
 public final class ZipTimes {
 
@@ -33,12 +35,23 @@ public final class ZipTimes {
     private static final Pattern DATE_COMMENT = Pattern.compile(
             "(?m)^#\\p{Alpha}{3} \\p{Alpha}{3} \\d{2} \\d{2}:\\d{2}:\\d{2} \\S+ \\d{4}\\R");
 
+    /** The instant in the manifest's description: {@code ... at 2026-12-02T15:13:58.056973565Z"}. */
+    private static final Pattern GENERATED_AT = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z");
+
     public static void main(String[] args) throws IOException {
-        LocalDateTime time = LocalDateTime.ofInstant(instant(args[0]), ZoneOffset.UTC);
+        Instant instant = instant(args[0]);
+        LocalDateTime time = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
         for (int i = 1; i < args.length; i++) {
-            Path zip = Path.of(args[i]);
-            if (Files.exists(zip)) {
-                rewrite(zip, time);
+            Path file = Path.of(args[i]);
+            if (!Files.exists(file)) {
+                continue;
+            }
+            if (file.getFileName().toString().endsWith(".yaml")) {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                Files.writeString(file, GENERATED_AT.matcher(text).replaceFirst(instant.toString()), StandardCharsets.UTF_8);
+            } else {
+                rewrite(file, time);
             }
         }
     }

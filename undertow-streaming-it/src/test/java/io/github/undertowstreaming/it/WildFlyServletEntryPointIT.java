@@ -120,6 +120,7 @@ class WildFlyServletEntryPointIT {
                 running.add(clients.submit(new SlowReader(WildFly.PORT, (i % 2 == 0 ? entry : download) + SLOW_SIZE, PACE, started)));
             }
             assertTrue(started.await(30, TimeUnit.SECONDS), "every slow client got its first 64 KiB");
+            long refusedBefore = refusedWhileSuspended();
             long t0 = System.nanoTime();
             WildFlyManagement.Answer suspend = MANAGEMENT.execute("{\"operation\":\"suspend\"}");
             assertTrue(suspend.succeeded(), suspend.toString());
@@ -130,6 +131,9 @@ class WildFlyServletEntryPointIT {
                     r.body().close();
                     assertEquals(503, r.statusCode(), path + " while the server suspends");
                 }
+                // /download's: the servlet entry point's 503 came from WildFly's request controller,
+                // which refuses the request before the servlet (and so the entry point) runs
+                assertEquals(1, refusedWhileSuspended() - refusedBefore, "the subsystem's refused-while-suspended");
                 for (Future<String> f : running) {
                     assertEquals(Pattern.digest(SLOW_SIZE), f.get(60, TimeUnit.SECONDS));
                 }
@@ -216,6 +220,13 @@ class WildFlyServletEntryPointIT {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The subsystem's counter of streams refused while the server suspends or is suspended. */
+    private static long refusedWhileSuspended() throws IOException {
+        WildFlyManagement.Answer a = MANAGEMENT.onSubsystem("undertow-streaming", "read-attribute", "\"name\":\"refused-while-suspended\"");
+        assertTrue(a.succeeded(), a.toString());
+        return a.number("result");
     }
 
     /** {@code suspend-state} of the server behind {@code management}, or null if it does not answer. */

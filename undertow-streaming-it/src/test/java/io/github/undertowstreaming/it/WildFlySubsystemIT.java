@@ -111,6 +111,40 @@ class WildFlySubsystemIT {
         assertTrue(java.nio.file.Files.isRegularFile(xsd), xsd + " provisioned");
     }
 
+    /**
+     * The pack names its three jars as Maven artifacts: provisioning resolved them (their versions in
+     * the module files and the jars' names, as WildFly's own modules), merged their license data into
+     * the server's licenses.xml, and the pack's build wrote a channel manifest with a stream for
+     * each of them and for the pack.
+     */
+    @Test
+    void thePackResolvesItsJarsFromMavenAndBringsItsLicenseDataAndAChannelManifest() throws Exception {
+        String version = System.getProperty("undertowstreaming.version");
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("wildfly.home"));
+        java.nio.file.Path modules = home.resolve("modules/system/layers/base/io/github/undertowstreaming");
+        for (String[] m : new String[][] {{"main", "undertow-streaming"}, {"main", "undertow-streaming-servlet"},
+                {"extension/main", "undertow-streaming-wildfly"}}) {
+            String jar = m[1] + "-" + version + ".jar";
+            assertTrue(java.nio.file.Files.isRegularFile(modules.resolve(m[0]).resolve(jar)), jar + " in " + m[0]);
+            String moduleXml = java.nio.file.Files.readString(modules.resolve(m[0]).resolve("module.xml"));
+            assertTrue(moduleXml.contains("<resource-root path=\"" + jar + "\""), moduleXml);
+        }
+        String licenses = java.nio.file.Files.readString(home.resolve("docs/licenses/licenses.xml")).replaceAll("\\s+", "");
+        for (String artifact : new String[] {"undertow-streaming", "undertow-streaming-servlet", "undertow-streaming-wildfly"}) {
+            String entry = "<groupId>io.github.undertowstreaming</groupId><artifactId>" + artifact + "</artifactId><version>"
+                    + version + "</version><licenses><license><name>ApacheLicense2.0</name>";
+            assertTrue(licenses.contains(entry), entry + " in the server's licenses.xml");
+        }
+        String manifest = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("undertowstreaming.manifest")));
+        for (String artifact : new String[] {"undertow-streaming", "undertow-streaming-servlet", "undertow-streaming-wildfly",
+                "undertow-streaming-galleon-pack"}) {
+            String stream = "- groupId: \"io.github.undertowstreaming\"\n    artifactId: \"" + artifact + "\"\n    version: \""
+                    + version + "\"";
+            assertTrue(manifest.contains(stream), stream + " in " + manifest);
+        }
+        assertTrue(manifest.contains("id: \"org.wildfly:wildfly-ee-galleon-pack\""), "requires the manifest of the pack it builds on: " + manifest);
+    }
+
     /** The description shows the library's ranges, words and defaults, and the capability that requires Undertow's. */
     @Test
     void theModelDescriptionShowsRangesAllowedValuesDefaultsAndTheCapability() throws Exception {
@@ -230,6 +264,73 @@ class WildFlySubsystemIT {
                 "a refused value is not written: " + chunkSize);
         WildFlyManagement.Answer dispatch = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-attribute", "\"name\":\"dispatch\"");
         assertEquals(dispatchBefore.json(), dispatch.json(), "a refused value is not written");
+    }
+
+    /**
+     * {@code max-dispatched=2} written with the management API (and a reload): four clients that
+     * read nothing of an 8 MiB servlet response fill the gate of subsystem-app (two run on virtual
+     * threads, blocked in their writes; two wait for a place), a fifth gets {@code 503}, and the
+     * deployment's and the subsystem's gate metrics say so; once the clients go away the gate
+     * empties. The attribute is undefined again (and the server reloaded) at the end.
+     */
+    @Test
+    void theGateMetricsCountRunningQueuedAndRefusedExchangesUnderALoadThatQueuesAndRefuses() throws Exception {
+        String address = "\"address\":[{\"deployment\":\"subsystem-app.war\"},{\"subsystem\":\"" + SUBSYSTEM + "\"}]";
+        String readDeployment = "{\"operation\":\"read-resource\"," + address + ",\"include-runtime\":true}";
+        WildFlyManagement.Answer w = MANAGEMENT.onSubsystem(SUBSYSTEM, "write-attribute", "\"name\":\"max-dispatched\",\"value\":2");
+        assertTrue(w.succeeded(), w.toString());
+        List<java.net.Socket> clients = new java.util.ArrayList<>();
+        try {
+            MANAGEMENT.reloadAndAwaitRunning(Duration.ofSeconds(90));
+            awaitDeployment();
+            long refusedBefore = MANAGEMENT.execute(readDeployment).number("dispatch-refused");
+            for (int i = 0; i < 4; i++) {
+                java.net.Socket c = new java.net.Socket();
+                c.setReceiveBufferSize(8192); // before connecting: the window the server sees
+                c.connect(new java.net.InetSocketAddress("127.0.0.1", PORT), 5000);
+                clients.add(c);
+                c.getOutputStream().write(("GET /subsystem-app/bytes?size=" + (8 << 20) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                c.getOutputStream().flush();
+            }
+            WildFlyManagement.Answer[] gate = new WildFlyManagement.Answer[1];
+            Waits.await(() -> {
+                try {
+                    gate[0] = MANAGEMENT.execute(readDeployment);
+                    return gate[0].number("dispatch-running") == 2 && gate[0].number("dispatch-queued") == 2;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(15), () -> "two running and two queued: " + gate[0]);
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/bytes?size=10"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, refused.statusCode(), "a fifth exchange while two run and two wait");
+            WildFlyManagement.Answer deployment = MANAGEMENT.execute(readDeployment);
+            assertEquals(refusedBefore + 1, deployment.number("dispatch-refused"), deployment.json());
+            WildFlyManagement.Answer subsystem = MANAGEMENT.onSubsystem(SUBSYSTEM, "read-resource", "\"include-runtime\":true");
+            assertTrue(subsystem.number("dispatch-running") >= 2 && subsystem.number("dispatch-queued") >= 2
+                    && subsystem.number("dispatch-refused") >= deployment.number("dispatch-refused"), "the sums over the deployments: " + subsystem.json());
+            for (java.net.Socket c : clients) {
+                c.setSoLinger(true, 0); // an abortive close: the blocked writes fail at once
+                c.close();
+            }
+            Waits.await(() -> {
+                try {
+                    gate[0] = MANAGEMENT.execute(readDeployment);
+                    return gate[0].number("dispatch-running") == 0 && gate[0].number("dispatch-queued") == 0;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(30), () -> "the gate empties once the clients went away: " + gate[0]);
+        } finally {
+            for (java.net.Socket c : clients) {
+                c.close();
+            }
+            WildFlyManagement.Answer u = MANAGEMENT.onSubsystem(SUBSYSTEM, "undefine-attribute", "\"name\":\"max-dispatched\"");
+            assertTrue(u.succeeded(), u.toString());
+            MANAGEMENT.reloadAndAwaitRunning(Duration.ofSeconds(90));
+            awaitDeployment();
+        }
     }
 
     @Test

@@ -93,6 +93,7 @@ final class StreamingSubsystem implements SubsystemResourceDefinitionRegistrar, 
         for (Metric m : Metric.values()) {
             registration.registerMetric(m.definition(), metrics);
         }
+        registration.registerMetric(MetricHandler.REFUSED_WHILE_SUSPENDED, MetricHandler.of(suspension::refused));
         DeploymentResource.register(parent, statistics);
         registration.registerAdditionalRuntimePackages(RuntimePackageDependency.required(LIBRARY_MODULE));
         return registration;

@@ -50,7 +50,12 @@ public final class SecondWildFly implements AutoCloseable {
     /** As {@link #start(String, String, List, String...)}, the exploded {@code deployments} taken from {@code from}. */
     public static SecondWildFly start(String suffix, String javaHome, Path from, List<String> deployments, String... serverArguments)
             throws IOException {
-        Path home = Path.of(System.getProperty("wildfly.home"));
+        return start(Path.of(System.getProperty("wildfly.home")), suffix, javaHome, from, deployments, serverArguments);
+    }
+
+    /** As {@link #start(String, String, Path, List, String...)}, another installation: {@code home}'s. */
+    public static SecondWildFly start(Path home, String suffix, String javaHome, Path from, List<String> deployments,
+            String... serverArguments) throws IOException {
         Path base = home.resolveSibling(home.getFileName() + "-" + suffix);
         copyBaseDirectory(home.resolve("standalone"), from, base, deployments);
         int offset = Integer.getInteger("wildfly.port.offset", 10000) + MORE_OFFSET;

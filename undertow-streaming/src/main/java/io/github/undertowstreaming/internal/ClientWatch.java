@@ -6,7 +6,6 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import org.xnio.XnioExecutor;
 import org.xnio.channels.ReadTimeoutException;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.StreamSourceConduit;
@@ -38,9 +37,10 @@ import io.undertow.util.Protocols;
  *       start the response and rule out a 500), so a reset during the first read is noticed when
  *       that read returns and its chunk is written.</li>
  * </ul>
- * Ticks run on the IO thread; {@link #stop} may come from any thread.
+ * Ticks run on the IO thread, from the timer its streams share ({@link Ticks}); {@link #stop}
+ * may come from any thread.
  */
-final class ClientWatch implements Runnable {
+final class ClientWatch implements Ticks.Tick {
 
     /** How often a blocked read is checked on; a disconnect is noticed within this much. */
     static final long PERIOD_MS = 500;
@@ -62,7 +62,6 @@ final class ClientWatch implements Runnable {
     /** {@code min-rate}, or null for none; ticks only. */
     private final ClientRate rate;
     private final long minRate;
-    private volatile XnioExecutor.Key key;
     private volatile boolean stopped;
     /** The client pipelined bytes: no more reads of the connection here. */
     private boolean pipelined;
@@ -94,55 +93,49 @@ final class ClientWatch implements Runnable {
 
     /** Starts watching; any thread. */
     void start() {
-        exchange.getIoThread().execute(this::schedule);
+        exchange.getIoThread().execute(() -> {
+            if (!stopped && !pump.isFinished()) {
+                Ticks.add(exchange.getIoThread(), period, this);
+            }
+        });
     }
 
-    /** Stops watching; any thread (the exchange's completion). */
+    /** Stops watching; any thread (the exchange's completion): the next tick drops it. */
     void stop() {
         stopped = true;
-        XnioExecutor.Key k = key;
-        if (k != null) {
-            k.remove();
-        }
     }
 
-    private void schedule() {
-        if (!stopped && !pump.isFinished()) {
-            try {
-                key = exchange.getIoThread().executeAfter(this, period, TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // The IO thread is terminating (the server stops) and its connections close with
-                // it, which ends the stream. Thrown out of a tick, this was an ERROR that XNIO logged
-                // per stream (XNIO000011, XNIO007007): the benchmark saw thousands at one stop.
-                stopped = true;
-            }
-        }
-    }
-
-    /** A tick, on the IO thread. */
     @Override
-    public void run() {
-        key = null;
+    public void abandoned(Throwable cause) {
+        stopped = true;
+        if (cause != null) {
+            Log.ROOT.watchFailed(cause, ExchangeSink.describe(exchange));
+        }
+    }
+
+    /** A tick, on the IO thread: false once the watch is done. */
+    @Override
+    public boolean tick() {
         if (stopped || pump.isFinished()) {
-            return;
+            return false;
         }
         long now = System.nanoTime();
         long reading = pump.readingSince();
         if (reading != -1 && readTimeout > 0 && now - reading > readTimeout) {
             pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.readTimedOut(body, TimeUnit.NANOSECONDS.toMillis(readTimeout)));
-            return;
+            return false;
         }
         long waiting = pump.waitingSince();
         if (waiting != -1 && writeTimeout > 0 && now - waiting > writeTimeout) {
             pump.fail(Pump.Failure.TIMEOUT, Messages.MESSAGES.writeTimedOut(TimeUnit.NANOSECONDS.toMillis(writeTimeout)));
-            return;
+            return false;
         }
         if (rate != null) {
             long r = rate.tooSlow(pump.waitedForClient(now), pump.sent());
             if (r >= 0) {
                 pump.fail(Pump.Failure.TOO_SLOW, Messages.MESSAGES.tooSlow(r,
                         TimeUnit.NANOSECONDS.toMillis(rate.window()), minRate));
-                return;
+                return false;
             }
         }
         if (waiting != -1 && now - waiting >= STALLED) {
@@ -150,9 +143,9 @@ final class ClientWatch implements Runnable {
         }
         if (reading != -1 && pump.whileReading(this::gone)) {
             pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
-            return;
+            return false;
         }
-        schedule();
+        return true;
     }
 
     /** Whether the client is gone. Called while a read is under way and no write can start. */

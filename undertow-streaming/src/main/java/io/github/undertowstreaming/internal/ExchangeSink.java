@@ -478,7 +478,7 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         }
     }
 
-    private static String describe(HttpServerExchange exchange) {
+    static String describe(HttpServerExchange exchange) {
         return exchange.getRequestMethod() + " " + exchange.getRequestURI();
     }
 

@@ -231,4 +231,15 @@ public interface Log extends BasicLogger {
     @LogMessage(level = WARN)
     @Message(id = 9, value = "Cancelling %s failed")
     void cancelFailed(@Cause Throwable cause, Object body);
+
+    /**
+     * A stream's timer tick threw: the stream is no longer watched (read and write timeouts,
+     * {@code min-rate}, a client gone during a read), and ends as its body and client make it.
+     *
+     * @param cause what was thrown
+     * @param request the request, as method and URI
+     */
+    @LogMessage(level = ERROR)
+    @Message(id = 20, value = "The timer of the stream of %s failed; its timeouts and minimum rate no longer apply to it")
+    void watchFailed(@Cause Throwable cause, String request);
 }

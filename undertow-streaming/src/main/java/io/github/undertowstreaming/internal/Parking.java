@@ -153,11 +153,11 @@ final class Parking<C extends Channel> {
     Outcome await(long nanos) throws IOException {
         Waiter w = new Waiter(Thread.currentThread());
         long start = System.nanoTime();
-        stats.waitBegan(w, start, held.getAsLong());
+        Statistics.Wait record = stats.waitBegan(start, held.getAsLong());
         try {
             return await(w, start, nanos);
         } finally {
-            stats.waitEnded(w);
+            stats.waitEnded(record);
             // until the channel was ready, not until this thread ran again: the time a virtual
             // thread waits for a carrier on a busy server is the server's, not the client's
             long readyAt = w.readyAt;

@@ -130,8 +130,12 @@ public final class Pump implements Runnable {
     private Throwable cause;
     private boolean reported;
     private boolean released;
-    /** Admitted and counted as started by {@link #start}: a stream never started is never counted. */
-    private boolean counted;
+    /**
+     * The stream's record in the statistics, from its admission by {@link #start} (it counts as
+     * started) to its end; null before, and for a stream never admitted, which is never counted.
+     * Its waits for the client are marked in it. Under the monitor.
+     */
+    private Statistics.Wait record;
     /** The thread inside {@code body.read} right now, or null; interrupted if the stream fails meanwhile. */
     private Thread readerThread;
     /** When the writer was last armed on a full socket ({@code System.nanoTime()}). */
@@ -217,15 +221,16 @@ public final class Pump implements Runnable {
                 throw Messages.MESSAGES.illegalTransition(state, "start");
             }
         }
-        if (!stats.admit(maxStreams)) {
+        Statistics.Wait admitted = stats.admit(maxStreams);
+        if (admitted == null) {
             stats.countLimited();
             fail(Failure.LIMITED, Messages.MESSAGES.tooManyStreams(maxStreams));
             return;
         }
         synchronized (this) {
-            counted = true;
+            record = admitted;
             if (state == State.FAILED) {
-                stats.ended(failure); // failed between the two blocks; the failure scheduled the closing
+                stats.ended(record, failure); // failed between the two blocks; the failure scheduled the closing
                 return;
             }
             reading = true;
@@ -730,7 +735,7 @@ public final class Pump implements Runnable {
             } else if (flushed) {
                 state = State.DONE;
                 writer = Writer.IDLE;
-                stats.ended(null);
+                stats.ended(record, null);
                 return true;
             } else {
                 arm();
@@ -760,11 +765,11 @@ public final class Pump implements Runnable {
             return false;
         }
         state = State.DONE;
-        stats.ended(null);
         if (writer == Writer.ARMED) {
             disarm();
             writer = Writer.IDLE;
         }
+        stats.ended(record, null);
         return true;
     }
 
@@ -837,7 +842,7 @@ public final class Pump implements Runnable {
             }
         }
         allocated.set(held);
-        stats.waitBegan(this, armedAt, held);
+        record.began(armedAt, held); // the same wait, with what it holds now
     }
 
     /**
@@ -853,8 +858,8 @@ public final class Pump implements Runnable {
                 return;
             }
             state = State.FAILED;
-            if (counted) {
-                stats.ended(kind);
+            if (record != null) {
+                stats.ended(record, kind);
             }
             failure = kind;
             cause = t;
@@ -1065,13 +1070,13 @@ public final class Pump implements Runnable {
     private void arm() {
         writer = Writer.ARMED;
         armedAt = System.nanoTime();
-        stats.waitBegan(this, armedAt, allocated.get());
+        record.began(armedAt, allocated.get());
     }
 
     /** The writer's wait for the socket is over (ready, failed, or the response ended). Holds the monitor. */
     private void disarm() {
         waited += System.nanoTime() - armedAt;
-        stats.waitEnded(this);
+        record.ended();
     }
 
     /**

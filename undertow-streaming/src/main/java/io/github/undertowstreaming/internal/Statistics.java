@@ -29,10 +29,11 @@ public final class Statistics {
     /** Dispatched exchanges whose client was dropped for {@code min-rate} or {@code min-request-rate}. */
     private final LongAdder dispatchedTooSlow = new LongAdder();
     /**
-     * Who waits for its client right now (a stream's armed writer, a dispatched exchange's parked
-     * write or read): since when ({@code System.nanoTime()}) and how many bytes it holds.
+     * The records of who may wait for its client: a stream's from its admission to its end, a
+     * dispatched exchange's parked write or read for that wait. Registered and removed once per
+     * stream, not once per wait: a slow client makes its stream wait thousands of times.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Object, long[]> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<Wait> waits = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder readNanos = new LongAdder();
     /** Streams admitted and not ended: what {@code max-streams} bounds. */
@@ -52,26 +53,76 @@ public final class Statistics {
         this.parent = parent;
     }
 
-    /** Admits a stream if fewer than {@code max} are in flight (0: no limit); false if not. */
-    boolean admit(int max) {
+    /**
+     * One waiter's record: whether it waits for its client now, since when ({@code System.nanoTime()})
+     * and holding how many bytes. Written by its owner only (a stream under its monitor, a parked
+     * thread), read by anyone; a reader may see a wait that has just begun or ended, or the bytes
+     * of one moment before.
+     */
+    static final class Wait {
+        private volatile long since;
+        private volatile long bytes;
+        private volatile boolean waiting;
+
+        /** The owner waits from {@code since} on, holding {@code bytes}; again, to tell new bytes. */
+        void began(long since, long bytes) {
+            this.since = since;
+            this.bytes = bytes;
+            waiting = true;
+        }
+
+        /** The owner no longer waits. */
+        void ended() {
+            waiting = false;
+        }
+    }
+
+    /**
+     * Admits a stream if fewer than {@code max} are in flight (0: no limit): its record, not
+     * waiting yet, which {@link #ended} takes back; null if not admitted.
+     */
+    Wait admit(int max) {
         for (;;) {
             long n = inFlight.get();
             if (max > 0 && n >= max) {
-                return false;
+                return null;
             }
             if (inFlight.compareAndSet(n, n + 1)) {
                 started.increment();
+                Wait w = new Wait();
+                register(w);
                 if (parent != null) {
-                    parent.admit(0);
+                    parent.inFlight.incrementAndGet();
+                    parent.started.increment();
                 }
-                return true;
+                return w;
             }
         }
     }
 
-    void ended(Pump.Failure failure) {
+    private void register(Wait w) {
+        waits.add(w);
         if (parent != null) {
-            parent.ended(failure);
+            parent.register(w);
+        }
+    }
+
+    private void unregister(Wait w) {
+        waits.remove(w);
+        if (parent != null) {
+            parent.unregister(w);
+        }
+    }
+
+    /** The stream admitted with {@code record} ended, failed as {@code failure} or (null) finished. */
+    void ended(Wait record, Pump.Failure failure) {
+        unregister(record);
+        count(failure);
+    }
+
+    private void count(Pump.Failure failure) {
+        if (parent != null) {
+            parent.count(failure);
         }
         inFlight.decrementAndGet();
         if (failure == null) {
@@ -110,31 +161,40 @@ public final class Statistics {
         }
     }
 
-    /** {@code who} begins to wait for its client, holding {@code bytes}; any thread. */
-    void waitBegan(Object who, long since, long bytes) {
-        waiting.put(who, new long[] {since, bytes});
-        if (parent != null) {
-            parent.waitBegan(who, since, bytes);
-        }
+    /**
+     * A dispatched exchange's thread begins one wait for its client, holding {@code bytes}: its
+     * record, which {@link #waitEnded} takes back. Any thread.
+     */
+    Wait waitBegan(long since, long bytes) {
+        Wait w = new Wait();
+        w.began(since, bytes);
+        register(w);
+        return w;
     }
 
-    /** {@code who} no longer waits for its client; any thread; nothing if it did not. */
-    void waitEnded(Object who) {
-        if (waiting.remove(who) != null && parent != null) {
-            parent.waitEnded(who);
-        }
+    /** The wait of {@link #waitBegan} is over. Any thread. */
+    void waitEnded(Wait w) {
+        unregister(w);
     }
 
     /** {@return streams and dispatched exchanges waiting for their client right now} */
     public long waitingForClients() {
-        return waiting.size();
+        long n = 0;
+        for (Wait w : waits) {
+            if (w.waiting) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** {@return the bytes they hold (buffers of a stream, the unwritten rest of a blocked write)} */
     public long bytesHeldWaiting() {
         long sum = 0;
-        for (long[] w : waiting.values()) {
-            sum += w[1];
+        for (Wait w : waits) {
+            if (w.waiting) {
+                sum += w.bytes;
+            }
         }
         return sum;
     }
@@ -143,8 +203,10 @@ public final class Statistics {
     public long longestWaitNanos() {
         long now = System.nanoTime();
         long longest = 0;
-        for (long[] w : waiting.values()) {
-            longest = Math.max(longest, now - w[0]);
+        for (Wait w : waits) {
+            if (w.waiting) {
+                longest = Math.max(longest, now - w.since);
+            }
         }
         return longest;
     }

@@ -39,8 +39,8 @@ public final class Benchmark {
     public static final String COMMAND = "mvn -B -q -DskipTests -pl undertow-streaming-it -am package exec:java@bench";
 
     /** The sections that {@code --only} runs alone. */
-    static final List<String> ALONE = java.util.stream.Stream.concat(SlowClients.ALONE.stream(), java.util.stream.Stream.of(Peers.ID))
-            .toList();
+    static final List<String> ALONE = java.util.stream.Stream.concat(SlowClients.ALONE.stream(),
+            java.util.stream.Stream.of(Peers.ID, Throughput.ID)).toList();
 
     /** Loggers quieted for the run, held so that their levels stick. */
     private static final List<Logger> QUIET = new ArrayList<>();
@@ -108,6 +108,8 @@ public final class Benchmark {
 
         if (Peers.ID.equals(only)) {
             new Peers(scale, report, out).run();
+        } else if (Throughput.ID.equals(only)) {
+            new Throughput(scale, report, chart).run();
         } else if (only != null) {
             new SlowClients(scale, report, chart).runAlone(only);
         } else {

@@ -18,6 +18,8 @@ final class Throughput {
     private static final long CAP = TimeUnit.SECONDS.toNanos(120);
     /** What the source returns per read at most, for every fast mode: the largest chunk compared. */
     private static final int SOURCE_READ = 64 * 1024;
+    /** {@code --only fast}: sections 2, 3, 5 and 6, the fast clients and the slow source, alone. */
+    static final String ID = "fast";
 
     private final Scale scale;
     private final Report report;

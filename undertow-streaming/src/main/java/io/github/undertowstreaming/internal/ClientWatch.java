@@ -141,6 +141,9 @@ final class ClientWatch implements Ticks.Tick {
         if (waiting != -1 && now - waiting >= STALLED) {
             pump.compact(waiting);
         }
+        if (waiting != -1) {
+            pump.retryFinalFlush();
+        }
         if (reading != -1 && pump.whileReading(this::gone)) {
             pump.fail(Pump.Failure.CLIENT, new ClosedChannelException());
             return false;

@@ -425,6 +425,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      * test on Undertow 2.4.4, with BlockingHandler too: dozens of buffers per 3,000 resets).
      */
     @Override
+    public boolean framed() {
+        return http2;
+    }
+
+    @Override
     public boolean writesOnIoThreadOnly() {
         return http2 && !exchange.isInIoThread();
     }

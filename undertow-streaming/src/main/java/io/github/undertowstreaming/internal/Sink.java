@@ -71,6 +71,14 @@ interface Sink {
     boolean flush() throws IOException;
 
     /**
+     * Whether the writes go into Undertow's framed HTTP/2 stream channel, whose write-ready event
+     * for the final flush can go missing (see {@link Pump#retryFinalFlush}). False by default.
+     */
+    default boolean framed() {
+        return false;
+    }
+
+    /**
      * Whether writes from the calling thread must be handed to the IO thread instead
      * ({@link #onIoThread}). HTTP/2: Undertow's stream channel frees a write buffer that a reset
      * races with only when the write runs on the IO thread, which handles the reset.

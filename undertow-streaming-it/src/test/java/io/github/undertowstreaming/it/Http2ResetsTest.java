@@ -40,10 +40,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class Http2ResetsTest {
 
     private static final int SIZE = 8 << 20;
+    /**
+     * Resets per case: 2,000 (3,000 until CI's budget grew tight). With the IO-thread writes off,
+     * 3,000 resets lost 149 (h2c) and 83 (TLS h2) pooled buffers, so 2,000 still lose dozens.
+     */
+    static final int RESETS = 2000;
 
     @org.junit.jupiter.api.Test
-    void threeThousandClientResetsDuringLibraryWritesLoseNoPooledBuffer() throws Exception {
-        resetsLoseNoBuffer("/library", false);
+    void twoThousandClientResetsDuringLibraryWritesLoseNoPooledBuffer() throws Exception {
+        resetsLoseNoBuffer("/library", false, RESETS);
     }
 
     /**
@@ -53,15 +58,15 @@ class Http2ResetsTest {
      */
     @ParameterizedTest(name = "TLS {0}")
     @ValueSource(booleans = {false, true})
-    void threeThousandClientResetsDuringTransparentModeWritesLoseNoPooledBuffer(boolean tls) throws Exception {
-        resetsLoseNoBuffer("/transparent", tls);
+    void twoThousandClientResetsDuringTransparentModeWritesLoseNoPooledBuffer(boolean tls) throws Exception {
+        resetsLoseNoBuffer("/transparent", tls, RESETS);
     }
 
     /**
-     * 3,000 streams of 8 MiB over h2c (or TLS h2), each reset by the client after 16 to 128 KiB;
-     * asserts every buffer back.
+     * {@code resets} streams of 8 MiB over h2c (or TLS h2), each reset by the client after 16 to
+     * 128 KiB; asserts every buffer back.
      */
-    static void resetsLoseNoBuffer(String route, boolean tls) throws Exception {
+    static void resetsLoseNoBuffer(String route, boolean tls, int resets) throws Exception {
         CountingPool pool = new CountingPool();
         byte[] pattern = new byte[251 * 200];
         for (int i = 0; i < pattern.length; i++) {
@@ -83,9 +88,9 @@ class Http2ResetsTest {
                 .addPrefixPath("/transparent", AsyncStreamingHandler.wrap(io.github.undertowstreaming.StreamingOptions
                         .builder().dispatch(dispatch).build(), blocking))), b -> b.setByteBufferPool(pool).setWorkerThreads(8))) {
             int done = 0;
-            while (done < 3000) {
+            while (done < resets) {
                 try (H2c c = tls ? H2c.connectTls(server.httpsPort(), true, 0) : H2c.connect(server.httpPort(), true)) {
-                    for (int s = 1; s < 400 && done < 3000; s += 2, done++) {
+                    for (int s = 1; s < 400 && done < resets; s += 2, done++) {
                         c.request(s, "GET", route);
                         long got = 0;
                         while (got < 16 * 1024 * (1 + done % 8)) {
@@ -100,7 +105,7 @@ class Http2ResetsTest {
             }
             Waits.poll(() -> pool.outstanding() == 0, Duration.ofSeconds(3));
             assertEquals(0, pool.outstanding(), () -> route + (tls ? " over TLS" : "")
-                    + ": pooled buffers lost after 3,000 client resets; taken at:\n"
+                    + ": pooled buffers lost after " + resets + " client resets; taken at:\n"
                     + pool.describeOpen().lines().limit(10).reduce("", (a, l) -> a + "\n" + l));
         } finally {
             platform.shutdownNow();

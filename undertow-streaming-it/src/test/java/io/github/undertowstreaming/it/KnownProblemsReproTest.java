@@ -58,7 +58,7 @@ class KnownProblemsReproTest {
      */
     @org.junit.jupiter.api.Test
     void clientResetsDuringBlockingHandlerWorkerWritesLoseNoPooledBuffer() throws Exception {
-        Http2ResetsTest.resetsLoseNoBuffer("/blocking", false);
+        Http2ResetsTest.resetsLoseNoBuffer("/blocking", false, 3000);
     }
 
     /**

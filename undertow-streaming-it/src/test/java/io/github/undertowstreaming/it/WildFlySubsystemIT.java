@@ -293,15 +293,7 @@ class WildFlySubsystemIT {
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 c.getOutputStream().flush();
             }
-            WildFlyManagement.Answer[] gate = new WildFlyManagement.Answer[1];
-            Waits.await(() -> {
-                try {
-                    gate[0] = MANAGEMENT.execute(readDeployment);
-                    return gate[0].number("dispatch-running") == 2 && gate[0].number("dispatch-queued") == 2;
-                } catch (IOException e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(15), () -> "two running and two queued: " + gate[0]);
+            awaitGate(readDeployment, 2, 2, Duration.ofSeconds(15), "two running and two queued");
             HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("/subsystem-app/bytes?size=10"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, refused.statusCode(), "a fifth exchange while two run and two wait");
@@ -314,14 +306,7 @@ class WildFlySubsystemIT {
                 c.setSoLinger(true, 0); // an abortive close: the blocked writes fail at once
                 c.close();
             }
-            Waits.await(() -> {
-                try {
-                    gate[0] = MANAGEMENT.execute(readDeployment);
-                    return gate[0].number("dispatch-running") == 0 && gate[0].number("dispatch-queued") == 0;
-                } catch (IOException e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(30), () -> "the gate empties once the clients went away: " + gate[0]);
+            awaitGate(readDeployment, 0, 0, Duration.ofSeconds(30), "the gate empties once the clients went away");
         } finally {
             for (java.net.Socket c : clients) {
                 c.close();
@@ -331,6 +316,19 @@ class WildFlySubsystemIT {
             MANAGEMENT.reloadAndAwaitRunning(Duration.ofSeconds(90));
             awaitDeployment();
         }
+    }
+
+    /** Waits until {@code read} (a deployment's read-resource) shows {@code running} and {@code queued} in its gate. */
+    private static void awaitGate(String read, long running, long queued, Duration deadline, String what) {
+        WildFlyManagement.Answer[] gate = new WildFlyManagement.Answer[1];
+        Waits.await(() -> {
+            try {
+                gate[0] = MANAGEMENT.execute(read);
+                return gate[0].number("dispatch-running") == running && gate[0].number("dispatch-queued") == queued;
+            } catch (IOException e) {
+                return false;
+            }
+        }, deadline, () -> what + ": " + gate[0]);
     }
 
     @Test

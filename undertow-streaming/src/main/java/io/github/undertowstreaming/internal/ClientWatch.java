@@ -138,10 +138,10 @@ final class ClientWatch implements Ticks.Tick {
                 return false;
             }
         }
-        if (waiting != -1 && now - waiting >= STALLED) {
-            pump.compact(waiting);
-        }
         if (waiting != -1) {
+            if (now - waiting >= STALLED) {
+                pump.compact(waiting);
+            }
             pump.retryFinalFlush();
         }
         if (reading != -1 && pump.whileReading(this::gone)) {

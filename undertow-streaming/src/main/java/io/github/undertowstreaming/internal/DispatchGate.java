@@ -35,7 +35,6 @@ public final class DispatchGate {
     private final Executor executor;
     private final int max;
     private final AtomicInteger running = new AtomicInteger();
-    private final AtomicInteger waitingCount = new AtomicInteger();
     /**
      * Exchanges in the gate, running or waiting: what admission counts, at most {@code 2 * max}.
      * Counting the waiting ones alone refused an exchange that came on one IO thread while
@@ -87,7 +86,7 @@ public final class DispatchGate {
 
     /** {@return the dispatched exchanges waiting for a place now} */
     public int waiting() {
-        return waitingCount.get();
+        return Math.max(0, admitted.get() - running.get()); // a moment off while one moves from the queue to the executor
     }
 
     /** {@return the dispatches refused so far: beyond {@code max} waiting, or by the executor} */
@@ -102,7 +101,6 @@ public final class DispatchGate {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
             throw Messages.MESSAGES.tooManyDispatched(max);
         }
-        waitingCount.incrementAndGet();
         stats.dispatchQueued(1);
         waiting.add(new Waiting(task, exchange));
         drain();
@@ -123,7 +121,6 @@ public final class DispatchGate {
                 running.decrementAndGet();
                 continue;
             }
-            waitingCount.decrementAndGet();
             stats.dispatchQueued(-1);
             stats.dispatchRunning(1);
             try {

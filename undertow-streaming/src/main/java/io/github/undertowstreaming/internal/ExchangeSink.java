@@ -418,6 +418,11 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
         exchange.endExchange();
     }
 
+    @Override
+    public boolean framed() {
+        return http2;
+    }
+
     /**
      * HTTP/2 writes run on the IO thread. A worker's write into a stream's channel races with the
      * IO thread handling the client's RST_STREAM: the channel can be closed between the write's
@@ -425,13 +430,8 @@ public final class ExchangeSink implements Sink, Runnable, ChannelListener<Strea
      * test on Undertow 2.4.4, with BlockingHandler too: dozens of buffers per 3,000 resets).
      */
     @Override
-    public boolean framed() {
-        return http2;
-    }
-
-    @Override
     public boolean writesOnIoThreadOnly() {
-        return http2 && !exchange.isInIoThread();
+        return framed() && !exchange.isInIoThread();
     }
 
     @Override

@@ -801,8 +801,11 @@ public final class Pump implements Runnable {
      * where HTTP/2 writes run.
      */
     void retryFinalFlush() {
+        if (!sink.framed()) {
+            return; // every tick of every stream comes here: no monitor for the others
+        }
         synchronized (this) {
-            if (!finishing || writer != Writer.ARMED || state != State.STREAMING || !sink.framed()) {
+            if (!finishing || writer != Writer.ARMED || state != State.STREAMING) {
                 return;
             }
         }

@@ -39,8 +39,7 @@ final class Ticks implements Runnable {
 
     private final XnioIoThread thread;
     private final long period;
-    private List<Tick> ticks = new ArrayList<>();
-    private List<Tick> spare = new ArrayList<>();
+    private final List<Tick> ticks = new ArrayList<>();
     private boolean scheduled;
 
     private Ticks(XnioIoThread thread, long period) {
@@ -76,10 +75,9 @@ final class Ticks implements Runnable {
     @Override
     public void run() {
         scheduled = false;
-        // a tick may add a watch (never does today); the list being walked is not the one added to
-        List<Tick> now = ticks;
-        ticks = spare;
-        for (Tick t : now) {
+        int kept = 0;
+        for (int i = 0; i < ticks.size(); i++) {
+            Tick t = ticks.get(i);
             boolean again;
             try {
                 again = t.tick();
@@ -88,11 +86,10 @@ final class Ticks implements Runnable {
                 t.abandoned(e);
             }
             if (again) {
-                ticks.add(t);
+                ticks.set(kept++, t);
             }
         }
-        now.clear();
-        spare = now;
+        ticks.subList(kept, ticks.size()).clear();
         if (!ticks.isEmpty()) {
             schedule();
         }

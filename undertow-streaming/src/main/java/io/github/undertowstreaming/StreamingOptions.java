@@ -327,7 +327,11 @@ public final class StreamingOptions {
 
         /**
          * How many chunks are read ahead while the previous one waits for the socket, from 0 to
-         * {@link #MAX_READ_AHEAD}. Memory per stream is at most {@code 1 + readAhead} chunks.
+         * {@link #MAX_READ_AHEAD}. Memory per stream is at most {@code 1 + readAhead} chunks, and a
+         * client that stops holds them all. In exchange a slow client's stream makes one thread hop
+         * per chunk instead of two (the worker that read a chunk leaves it for the IO thread
+         * already waiting for the socket), which is what CPU per byte is made of once the cores
+         * are saturated by many slow clients.
          *
          * @param chunks chunks read ahead
          * @return this builder

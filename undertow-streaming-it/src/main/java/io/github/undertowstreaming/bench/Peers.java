@@ -39,7 +39,16 @@ final class Peers {
         PEERS.put("undertow-blocking", "Undertow BlockingHandler, platform workers");
         PEERS.put("pull-pump", "library: pull pump (Streaming.send)");
         PEERS.put("transparent", "library: transparent mode (dispatch=virtual)");
+        PEERS.put("pull-pump-read-ahead", "library: pull pump, read-ahead=1");
+        PEERS.put("pull-pump-virtual-reads", "library: pull pump, reads on virtual threads");
     }
+
+    /**
+     * The servers of a run that names none: the six. The last two of {@link #PEERS} are settings
+     * of the pull pump, run when {@code -Dbench.peers} names them: what its CPU per byte costs in
+     * memory, and where its hops go.
+     */
+    private static final List<String> DEFAULT_PEERS = List.copyOf(PEERS.keySet()).subList(0, 6);
 
     private static final long PING_INTERVAL_MS = 50;
     private static final long PACE = 256 * 1024;
@@ -79,9 +88,9 @@ final class Peers {
         Map<String, String> settings = new LinkedHashMap<>();
         // For a profiling run of a few servers at one size (-Dbench.peers=pull-pump,jetty
         // -Dbench.peerClients=4096); a report made so says so in its notes.
-        List<String> chosen = listProperty("bench.peers", new ArrayList<>(PEERS.keySet()));
+        List<String> chosen = listProperty("bench.peers", DEFAULT_PEERS);
         List<Integer> sizes = listProperty("bench.peerClients", List.of()).stream().map(Integer::valueOf).toList();
-        if (!sizes.isEmpty() || chosen.size() < PEERS.size()) {
+        if (!sizes.isEmpty() || !chosen.equals(DEFAULT_PEERS)) {
             s.note("A partial run: servers " + chosen + ", clients " + (sizes.isEmpty() ? scale.peerClients() : sizes) + ".");
         }
         List<String> order = new ArrayList<>(chosen);

@@ -17,7 +17,8 @@ interface Peer {
 
     /** The peers, in the order the benchmark reports them. */
     List<String> IDS = List.of(JettyPeer.ID, HelidonPeer.ID, UndertowPeer.VIRTUAL, UndertowPeer.BLOCKING,
-            UndertowPeer.PULL_PUMP, UndertowPeer.TRANSPARENT);
+            UndertowPeer.PULL_PUMP, UndertowPeer.TRANSPARENT, UndertowPeer.PULL_PUMP_READ_AHEAD,
+            UndertowPeer.PULL_PUMP_VIRTUAL_READS);
 
     /** Bytes a read of the source returns at most, and bytes a write to the response takes. */
     int CHUNK = 16 * 1024;
@@ -40,7 +41,8 @@ interface Peer {
         return switch (id) {
             case JettyPeer.ID -> JettyPeer.start(backlog, sendBuffer);
             case HelidonPeer.ID -> HelidonPeer.start(backlog, sendBuffer);
-            case UndertowPeer.VIRTUAL, UndertowPeer.BLOCKING, UndertowPeer.PULL_PUMP, UndertowPeer.TRANSPARENT ->
+            case UndertowPeer.VIRTUAL, UndertowPeer.BLOCKING, UndertowPeer.PULL_PUMP, UndertowPeer.TRANSPARENT,
+                    UndertowPeer.PULL_PUMP_READ_AHEAD, UndertowPeer.PULL_PUMP_VIRTUAL_READS ->
                     UndertowPeer.start(id, backlog, sendBuffer, keepStalled);
             default -> throw new IllegalArgumentException("no peer \"" + id + "\"; the peers are " + IDS);
         };

@@ -30,6 +30,11 @@ import io.undertow.util.Headers;
  * <li>{@value #TRANSPARENT}: the library's transparent mode ({@code dispatch=virtual}) in front of
  * the blocking handler, which it runs on virtual threads whose waits park.
  * </ul>
+ * Two settings of the pull pump, for a run that names them ({@code -Dbench.peers}): not peers,
+ * but what its CPU per byte costs in memory and where its hops go:
+ * {@value #PULL_PUMP_READ_AHEAD} ({@code read-ahead=1}: the next chunk is read while the client
+ * takes the last one) and {@value #PULL_PUMP_VIRTUAL_READS} (reads on a virtual thread per turn,
+ * {@code executor(StreamingOptions.virtualThreads())}, instead of the XNIO worker).
  * {@code /ping} is a {@code BlockingHandler} in every way, so it runs where a download runs: on a
  * virtual thread with a dispatch executor, on the worker without one.
  */
@@ -39,6 +44,8 @@ final class UndertowPeer implements Peer {
     static final String BLOCKING = "undertow-blocking";
     static final String PULL_PUMP = "pull-pump";
     static final String TRANSPARENT = "transparent";
+    static final String PULL_PUMP_READ_AHEAD = "pull-pump-read-ahead";
+    static final String PULL_PUMP_VIRTUAL_READS = "pull-pump-virtual-reads";
 
     /**
      * The pool of every Undertow way: shared by all threads, none cached per thread, the advice of
@@ -83,10 +90,19 @@ final class UndertowPeer implements Peer {
                 root = routes(new BlockingHandler(UndertowPeer::write), ping);
                 way = "BlockingHandler + exchange.getOutputStream() on the XNIO worker's platform threads";
             }
-            case PULL_PUMP -> {
+            case PULL_PUMP, PULL_PUMP_READ_AHEAD, PULL_PUMP_VIRTUAL_READS -> {
+                String setting = "";
+                if (id.equals(PULL_PUMP_READ_AHEAD)) {
+                    library.readAhead(1);
+                    setting = ", read-ahead=1";
+                } else if (id.equals(PULL_PUMP_VIRTUAL_READS)) {
+                    library.executor(StreamingOptions.virtualThreads());
+                    setting = ", executor(StreamingOptions.virtualThreads())";
+                }
                 root = new AsyncStreamingHandler(routes(UndertowPeer::send, ping), library.build());
                 way = "the library's pull pump: Streaming.send(exchange, StreamingBody.ofInputStream(...)) behind"
-                        + " AsyncStreamingHandler with its defaults" + (keepStalled ? " but min-rate=0" : "");
+                        + " AsyncStreamingHandler with its defaults" + (keepStalled ? " but min-rate=0" : "")
+                        + (setting.isEmpty() ? "" : (keepStalled ? " and" : " but") + setting.substring(1));
             }
             case TRANSPARENT -> {
                 library.dispatch(StreamingOptions.virtualThreads());

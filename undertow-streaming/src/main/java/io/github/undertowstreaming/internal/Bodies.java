@@ -27,7 +27,7 @@ import io.github.undertowstreaming.StreamingBody;
  */
 public final class Bodies {
 
-    /** The largest transfer array an adapter keeps to copy into a direct buffer. */
+    /** The largest array lent for one read of an InputStream into a direct buffer ({@link TransferArrays}). */
     private static final int MAX_TRANSFER = 1 << 20;
 
     /** Room for the bytes of any one character in any charset, with margin. */
@@ -260,13 +260,15 @@ public final class Bodies {
     }
 
     static final class InputStreamBody extends SourceBody<InputStream> {
-        /** Reused for every read into a buffer without an array (the pool's direct buffers). */
-        private byte[] transfer;
-
         InputStreamBody(Callable<? extends InputStream> opener, long length) {
             super(opener, length, "InputStream");
         }
 
+        /**
+         * Reads into the buffer's array, or, for a buffer without one (the pool's direct buffers),
+         * through an array lent for this read only ({@link TransferArrays}): a stream that waits
+         * for its client holds none.
+         */
         @Override
         int read(InputStream in, ByteBuffer dst) throws IOException {
             int pos = dst.position();
@@ -277,15 +279,17 @@ public final class Bodies {
                 }
                 return n;
             }
-            byte[] t = transfer;
-            if (t == null) {
-                t = transfer = new byte[Math.min(dst.remaining(), MAX_TRANSFER)];
+            int size = Math.min(dst.remaining(), MAX_TRANSFER);
+            byte[] t = TransferArrays.take(size);
+            try {
+                int n = in.read(t, 0, size);
+                if (n > 0) {
+                    dst.put(t, 0, n);
+                }
+                return n;
+            } finally {
+                TransferArrays.give(t);
             }
-            int n = in.read(t, 0, Math.min(t.length, dst.remaining()));
-            if (n > 0) {
-                dst.put(t, 0, n);
-            }
-            return n;
         }
 
         @Override

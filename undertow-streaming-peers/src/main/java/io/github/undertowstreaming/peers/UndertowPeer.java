@@ -1,6 +1,8 @@
 package io.github.undertowstreaming.peers;
 
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
@@ -91,18 +93,20 @@ final class UndertowPeer implements Peer {
                 way = "BlockingHandler + exchange.getOutputStream() on the XNIO worker's platform threads";
             }
             case PULL_PUMP, PULL_PUMP_READ_AHEAD, PULL_PUMP_VIRTUAL_READS -> {
-                String setting = "";
+                List<String> changed = new ArrayList<>();
+                if (keepStalled) {
+                    changed.add("min-rate=0");
+                }
                 if (id.equals(PULL_PUMP_READ_AHEAD)) {
                     library.readAhead(1);
-                    setting = ", read-ahead=1";
+                    changed.add("read-ahead=1");
                 } else if (id.equals(PULL_PUMP_VIRTUAL_READS)) {
                     library.executor(StreamingOptions.virtualThreads());
-                    setting = ", executor(StreamingOptions.virtualThreads())";
+                    changed.add("executor(StreamingOptions.virtualThreads())");
                 }
                 root = new AsyncStreamingHandler(routes(UndertowPeer::send, ping), library.build());
                 way = "the library's pull pump: Streaming.send(exchange, StreamingBody.ofInputStream(...)) behind"
-                        + " AsyncStreamingHandler with its defaults" + (keepStalled ? " but min-rate=0" : "")
-                        + (setting.isEmpty() ? "" : (keepStalled ? " and" : " but") + setting.substring(1));
+                        + " AsyncStreamingHandler with its defaults" + (changed.isEmpty() ? "" : " but " + String.join(" and ", changed));
             }
             case TRANSPARENT -> {
                 library.dispatch(StreamingOptions.virtualThreads());

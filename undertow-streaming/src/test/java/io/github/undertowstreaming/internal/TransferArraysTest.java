@@ -8,7 +8,11 @@ import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,7 +25,7 @@ class TransferArraysTest {
 
     @Test
     void aThousandReadsInARowBorrowTheSameFewArrays() {
-        java.util.Set<byte[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<byte[]> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < 1000; i++) {
             byte[] a = TransferArrays.take(16384);
             seen.add(a);
@@ -58,7 +62,7 @@ class TransferArraysTest {
                     byte value = (byte) (t + 1);
                     done.add(pool.submit(() -> {
                         byte[] source = new byte[size];
-                        java.util.Arrays.fill(source, value);
+                        Arrays.fill(source, value);
                         StreamingBody body = StreamingBody.ofInputStream(() -> new ByteArrayInputStream(source), size);
                         ByteBuffer buffer = ByteBuffer.allocateDirect(16384);
                         long total = 0;
